@@ -1,0 +1,264 @@
+"""Turn a `data:` config into validated train/test frames: map columns, check them, split, summarise, digest.
+
+Every check runs before any fitting, and each problem names the column or file it is about.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import GroupShuffleSplit, train_test_split
+
+from features import loading
+from features.errors import DataError
+
+STANCE_LABELS = ("agree", "disagree", "discuss", "unrelated")
+
+
+@dataclass
+class Prepared:
+    """Model-ready splits plus what was learned about them while checking."""
+
+    train: pd.DataFrame
+    test: pd.DataFrame
+    text_columns: list[str]
+    label_column: str
+    multi_label: bool
+    group_column: str | None
+    summary: dict[str, Any]
+    digests: dict[str, str]
+    sources: dict[str, str]
+    warnings: list[str] = field(default_factory=list)
+
+    def X(self, split: str) -> pd.DataFrame:
+        return getattr(self, split)[self.text_columns]
+
+    def y(self, split: str) -> Any:
+        labels = getattr(self, split)[self.label_column]
+        return list(labels) if self.multi_label else labels.to_numpy()
+
+    @property
+    def classes(self) -> list[str]:
+        if self.multi_label:
+            return sorted({lab for labels in self.train[self.label_column] for lab in labels})
+        return sorted(self.train[self.label_column].unique().tolist())
+
+
+def _demo_defaults(data: Any) -> dict[str, Any]:
+    """Column defaults for the embedded corpus, used where the config leaves them unset."""
+    if data.demo == "stance":
+        return {"text_columns": ["headline", "body"], "label_column": "stance", "group_column": "id"}
+    label = "topics" if data.multi_label else "topic"
+    return {"text_columns": ["title", "body"], "label_column": label, "group_column": "id"}
+
+
+def _columns(data: Any) -> tuple[list[str], str, str | None]:
+    text, label, group = data.text_columns, data.label_column, data.split.group_column
+    if data.demo:
+        defaults = _demo_defaults(data)
+        text = text if "text_columns" in data.model_fields_set else defaults["text_columns"]
+        label = label if "label_column" in data.model_fields_set else defaults["label_column"]
+        group = group or defaults["group_column"]
+    return text, label, group
+
+
+def read_raw(data: Any) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    """Read the configured source into {'train': frame, ['test': frame]} and say where each came from."""
+    if data.demo:
+        frame = loading.read_demo(data.demo)
+        name = "articles.jsonl" if data.demo == "topic" else "stance.jsonl"
+        return {"train": frame}, {"train": str(loading.DEMO_DIR / name)}
+    if data.saved:
+        frames = loading.read_saved(data.saved)
+        return frames, {name: f"{data.saved}#{name}" for name in frames}
+    if data.hub:
+        hub = data.hub
+        splits = [hub.train_split] + ([hub.test_split] if hub.test_split else [])
+        read = loading.read_hub(hub.name, hub.subset, hub.revision, splits)
+        frames = {"train": read[hub.train_split]}
+        if hub.test_split:
+            frames["test"] = read[hub.test_split]
+        return frames, {k: f"hf://{hub.name}@{hub.revision or 'main'}" for k in frames}
+    frames, sources = {}, {}
+    for key in ("train", "test"):
+        pattern = getattr(data, key)
+        if pattern:
+            frame = loading.read_files(pattern, data.format, key)
+            bodies = getattr(data, f"{key}_bodies")
+            if bodies:
+                frame = loading.join_bodies(frame, loading.read_files(bodies, data.format, f"{key}_bodies"),
+                                            data.join_on, key)
+            frames[key], sources[key] = frame, pattern
+    return frames, sources
+
+
+def _check_columns(frame: pd.DataFrame, needed: list[str], where: str) -> None:
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise DataError(
+            f"{where}: column{'s' if len(missing) > 1 else ''} {', '.join(repr(c) for c in missing)} not found; "
+            f"available: {', '.join(map(str, frame.columns))}"
+        )
+
+
+def _labels_as_lists(series: pd.Series, separator: str) -> pd.Series:
+    def to_list(value: Any) -> list[str]:
+        if isinstance(value, str):
+            return [p.strip() for p in value.split(separator) if p.strip()]
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            return []
+        return [str(v).strip() for v in value if str(v).strip()]
+
+    return series.map(to_list)
+
+
+def _clean_frame(frame: pd.DataFrame, data: Any, text: list[str], label: str, where: str,
+                 report: dict[str, Any]) -> pd.DataFrame:
+    """Map columns, normalise texts and labels, and enforce the empty-text and missing-label rules."""
+    _check_columns(frame, [*text, label], where)
+    frame = frame.copy()
+    for column in text:
+        frame[column] = frame[column].astype("string").fillna("").astype(object)
+    empty = frame[text].apply(lambda col: col.str.strip().eq("")).all(axis=1)
+    if empty.any():
+        rows = ", ".join(str(i + 2) for i in np.flatnonzero(empty.to_numpy())[:5])
+        if data.empty_text == "reject":
+            raise DataError(f"{where}: {int(empty.sum())} rows have empty text in {', '.join(text)} "
+                            f"(e.g. rows {rows}); set data.empty_text: drop to skip them")
+        report["dropped_empty_text"] = report.get("dropped_empty_text", 0) + int(empty.sum())
+        frame = frame[~empty]
+    if data.multi_label:
+        frame[label] = _labels_as_lists(frame[label], data.label_separator)
+        missing = frame[label].map(len).eq(0)
+    else:
+        values = frame[label]
+        missing = values.isna() | values.astype("string").str.strip().eq("")
+        frame[label] = values.astype("string").str.strip().astype(object)
+    if missing.any():
+        rows = ", ".join(str(i + 2) for i in np.flatnonzero(missing.to_numpy())[:5])
+        raise DataError(f"{where}: column '{label}' has {int(missing.sum())} rows with no label (e.g. rows {rows})")
+    return frame.reset_index(drop=True)
+
+
+def _check_stance_labels(frame: pd.DataFrame, label: str, where: str) -> None:
+    unknown = sorted(set(frame[label]) - set(STANCE_LABELS))
+    if unknown:
+        raise DataError(f"{where}: column '{label}' has labels {', '.join(map(repr, unknown[:5]))}; "
+                        f"stance expects {', '.join(STANCE_LABELS)}")
+
+
+def _split(frame: pd.DataFrame, data: Any, label: str, group: str | None, seed: int) -> tuple[pd.DataFrame, ...]:
+    split = data.split
+    method = split.method
+    if method == "auto":
+        method = "given" if split.split_column or data.demo else "grouped" if group else "stratified"
+    if method == "given":
+        column = split.split_column or "split"
+        _check_columns(frame, [column], "data.split.split_column")
+        values = set(frame[column].astype(str))
+        if not values <= {"train", "test", "dev"}:
+            raise DataError(f"data.split.split_column: column '{column}' must hold train/test values, "
+                            f"got {', '.join(sorted(values - {'train', 'test', 'dev'})[:5])}")
+        train = frame[frame[column].astype(str).isin(["train", "dev"])]
+        test = frame[frame[column].astype(str) == "test"]
+        if test.empty:
+            raise DataError(f"data.split.split_column: column '{column}' has no 'test' rows")
+        return train.reset_index(drop=True), test.reset_index(drop=True)
+    if method == "grouped":
+        if not group:
+            raise DataError("data.split.group_column: a grouped split needs a group column")
+        _check_columns(frame, [group], "data.split.group_column")
+        splitter = GroupShuffleSplit(n_splits=1, test_size=split.test_size, random_state=seed)
+        train_idx, test_idx = next(splitter.split(frame, groups=frame[group].astype(str)))
+        return frame.iloc[train_idx].reset_index(drop=True), frame.iloc[test_idx].reset_index(drop=True)
+    stratify = None if (method == "random" or data.multi_label) else frame[label]
+    try:
+        train, test = train_test_split(frame, test_size=split.test_size, random_state=seed, stratify=stratify)
+    except ValueError as exc:
+        raise DataError(f"data.split: cannot make a stratified split ({exc}); "
+                        "lower data.split.test_size or add examples to the rare classes") from None
+    return train.reset_index(drop=True), test.reset_index(drop=True)
+
+
+def _class_counts(frame: pd.DataFrame, label: str, multi_label: bool) -> dict[str, int]:
+    values = frame[label].explode() if multi_label else frame[label]
+    return {str(k): int(v) for k, v in values.value_counts().sort_index().items()}
+
+
+def _check_min_examples(counts: dict[str, int], minimum: int, label: str) -> None:
+    rare = {k: v for k, v in counts.items() if v < minimum}
+    if rare:
+        listed = ", ".join(f"{k} ({v})" for k, v in list(rare.items())[:8])
+        raise DataError(f"data.min_examples_per_class: column '{label}' has classes with fewer than {minimum} "
+                        f"training examples: {listed}")
+
+
+def _text_stats(frame: pd.DataFrame, text: list[str]) -> dict[str, float]:
+    words = frame[text].agg(" ".join, axis=1).str.split().map(len)
+    return {"words_mean": round(float(words.mean()), 1), "words_median": float(words.median()),
+            "words_p95": float(words.quantile(0.95)), "words_max": int(words.max())}
+
+
+def digest(frame: pd.DataFrame, columns: list[str]) -> str:
+    """A content digest of every row of the given columns (MLflow's own looks at the first 10,000 rows only)."""
+    hashed = pd.util.hash_pandas_object(frame[columns].astype(str), index=False).to_numpy()
+    return hashlib.sha256(hashed.tobytes()).hexdigest()[:32]
+
+
+def _join_texts(frame: pd.DataFrame, text: list[str]) -> pd.Series:
+    return frame[text].agg("\n".join, axis=1).str.strip().str.lower()
+
+
+def prepare(data: Any, task: str, seed: int,
+            raw: tuple[dict[str, pd.DataFrame], dict[str, str]] | None = None) -> Prepared:
+    """Map, validate and split the configured data (read first unless `raw` is given from `read_raw`).
+
+    Raises DataError naming the column or file at the first problem.
+    """
+    text, label, group = _columns(data)
+    frames, sources = raw if raw is not None else read_raw(data)
+    if data.rename:
+        frames = {k: f.rename(columns=data.rename) for k, f in frames.items()}
+    report: dict[str, Any] = {}
+    frames = {k: _clean_frame(f, data, text, label, f"data.{k} ({sources[k]})", report) for k, f in frames.items()}
+    if task == "stance":
+        for k, f in frames.items():
+            _check_stance_labels(f, label, f"data.{k} ({sources[k]})")
+    if "test" in frames:
+        train, test = frames["train"], frames["test"]
+    else:
+        train, test = _split(frames["train"], data, label, group, seed)
+    if data.max_train_rows and len(train) > data.max_train_rows:
+        train = train.sample(n=data.max_train_rows, random_state=seed).reset_index(drop=True)
+    counts = _class_counts(train, label, data.multi_label)
+    _check_min_examples(counts, data.min_examples_per_class, label)
+    warnings = []
+    if not data.multi_label:
+        unseen = sorted(set(test[label]) - set(train[label]))
+        if unseen:
+            warnings.append(f"test labels never seen in training: {', '.join(unseen[:8])}")
+    overlap = int(_join_texts(test, text).isin(set(_join_texts(train, text))).sum())
+    if overlap:
+        warnings.append(f"leakage: {overlap} test rows have a text identical to a training row")
+    if group and group in train.columns and group in test.columns:
+        shared = len(set(train[group].astype(str)) & set(test[group].astype(str)))
+        if shared:
+            warnings.append(f"leakage: {shared} values of '{group}' appear in both train and test")
+    summary = {
+        "task": task,
+        "text_columns": text,
+        "label_column": label,
+        "rows": {"train": len(train), "test": len(test)},
+        "classes": {"train": counts, "test": _class_counts(test, label, data.multi_label)},
+        "text_length": {"train": _text_stats(train, text), "test": _text_stats(test, text)},
+        "dropped_empty_text": report.get("dropped_empty_text", 0),
+        "identical_train_test_texts": overlap,
+        "sources": sources,
+    }
+    columns = [*text, label]
+    return Prepared(train, test, text, label, data.multi_label, group, summary,
+                    {"train": digest(train, columns), "test": digest(test, columns)}, sources, warnings)

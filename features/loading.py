@@ -1,0 +1,129 @@
+"""Read labelled rows through Hugging Face `datasets`: local files or globs, saved datasets, the Hub, the demo."""
+
+from __future__ import annotations
+
+import glob as globlib
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from features.errors import DataError
+
+DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
+_FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".json": "json", ".parquet": "parquet"}
+
+
+def _quiet_datasets() -> Any:
+    import datasets
+
+    datasets.disable_progress_bars()
+    datasets.logging.set_verbosity_error()
+    return datasets
+
+
+def resolve_files(pattern: str, key: str) -> list[str]:
+    """Expand a file or glob; an empty match is an error naming the config key and the pattern."""
+    files = sorted(globlib.glob(pattern)) if any(c in pattern for c in "*?[") else [pattern]
+    files = [f for f in files if Path(f).is_file()]
+    if not files:
+        raise DataError(f"data.{key}: no file matches {pattern}")
+    return files
+
+
+def file_format(files: list[str], declared: str, key: str) -> str:
+    """The format to read `files` as: the declared one, or the one every file's extension names."""
+    if declared != "auto":
+        return declared
+    suffixes = {"".join(Path(f).suffixes[-2:-1]) if f.endswith(".gz") else Path(f).suffix for f in files}
+    formats = {_FORMATS.get(s.lower()) for s in suffixes}
+    if len(formats) != 1 or None in formats:
+        raise DataError(
+            f"data.{key}: cannot tell the format of {files[0]} from its extension; "
+            "set data.format to csv, tsv, jsonl or parquet"
+        )
+    return formats.pop()  # type: ignore[return-value]
+
+
+def read_files(pattern: str, declared: str, key: str) -> pd.DataFrame:
+    """Load CSV/TSV/JSONL/Parquet files with `datasets` and return one DataFrame."""
+    files = resolve_files(pattern, key)
+    fmt = file_format(files, declared, key)
+    datasets = _quiet_datasets()
+    builder, kwargs = {
+        "csv": ("csv", {}),
+        "tsv": ("csv", {"delimiter": "\t"}),
+        "jsonl": ("json", {}),
+        "json": ("json", {}),
+        "parquet": ("parquet", {}),
+    }[fmt]
+    try:
+        ds = datasets.load_dataset(builder, data_files=files, split="train", **kwargs)
+    except Exception as exc:  # datasets raises many types for unreadable input
+        reason = str(exc).strip().splitlines()[-1][:200] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"data.{key}: {files[0]} is not readable as {fmt} ({reason})") from None
+    return ds.to_pandas()
+
+
+def read_saved(directory: str) -> dict[str, pd.DataFrame]:
+    """Load a directory written by `save_to_disk`: a DatasetDict gives one frame per split."""
+    if not Path(directory).is_dir():
+        raise DataError(f"data.saved: {directory} is not a directory")
+    datasets = _quiet_datasets()
+    try:
+        loaded = datasets.load_from_disk(directory)
+    except Exception as exc:
+        raise DataError(f"data.saved: {directory} is not a saved dataset ({str(exc)[:160]})") from None
+    if isinstance(loaded, datasets.DatasetDict):
+        return {name: split.to_pandas() for name, split in loaded.items()}
+    return {"train": loaded.to_pandas()}
+
+
+def read_hub(name: str, subset: str | None, revision: str | None, splits: list[str]) -> dict[str, pd.DataFrame]:
+    """Load splits of a Hub dataset; being offline or unable to reach the Hub is a one-line DataError."""
+    datasets = _quiet_datasets()
+    frames = {}
+    for split in splits:
+        try:
+            ds = datasets.load_dataset(name, subset, revision=revision, split=split)
+        except Exception as exc:
+            text = f"{type(exc).__name__}: {exc}"
+            if "Offline" in text or "offline" in text or "Connection" in text or "resolve" in text.lower():
+                raise DataError(
+                    f"data.hub.name: cannot load '{name}' split '{split}' from the Hugging Face Hub "
+                    "(offline or unreachable, and not in the local cache); run once with network access "
+                    "to cache it, or point data.train at local files"
+                ) from None
+            raise DataError(f"data.hub: cannot load '{name}' split '{split}': {str(exc)[:200]}") from None
+        frames[split] = ds.to_pandas()
+    return frames
+
+
+def read_demo(task: str) -> pd.DataFrame:
+    """The embedded demo corpus: articles for topic, claim/article pairs (joined) for stance."""
+    articles_path = DEMO_DIR / "articles.jsonl"
+    articles = read_files(str(articles_path), "jsonl", "demo")
+    if task == "topic":
+        return articles
+    pairs = read_files(str(DEMO_DIR / "stance.jsonl"), "jsonl", "demo")
+    joined = pairs.merge(articles[["id", "title", "body", "source"]], on="id", how="left", validate="many_to_one")
+    if joined["body"].isna().any():
+        raise DataError(f"data.demo: {DEMO_DIR / 'stance.jsonl'} has rows whose article id is not in articles.jsonl")
+    return joined.rename(columns={"claim": "headline"})
+
+
+def join_bodies(pairs: pd.DataFrame, bodies: pd.DataFrame, on: str, key: str) -> pd.DataFrame:
+    """Attach each pair's body by the shared id column (FNC-1 layout); unmatched ids are an error."""
+    for frame, what in ((pairs, key), (bodies, f"{key}_bodies")):
+        if on not in frame.columns:
+            raise DataError(
+                f"data.join_on: column '{on}' not found in data.{what}; available: {', '.join(map(str, frame.columns))}"
+            )
+    if bodies[on].duplicated().any():
+        raise DataError(f"data.{key}_bodies: ids in '{on}' are not unique")
+    joined = pairs.merge(bodies, on=on, how="left", suffixes=("", "_body"))
+    body_columns = [c for c in bodies.columns if c != on]
+    unmatched = joined[body_columns].isna().all(axis=1).sum() if body_columns else 0
+    if unmatched:
+        raise DataError(f"data.{key}: {unmatched} rows have a '{on}' that is not in data.{key}_bodies")
+    return joined

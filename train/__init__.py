@@ -1,0 +1,1 @@
+"""secnews training side: config schema, models, evaluation, MLflow tracking, registry, prediction, CLI."""

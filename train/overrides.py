@@ -1,0 +1,77 @@
+"""Dotted command-line overrides (`model.params.C=2`, `features[0].max_df=0.5`) applied to a raw config dict."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+from features.errors import ConfigError
+
+_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_\-]*)|\[(\d+)\]")
+
+
+def parse_path(path: str) -> list[str | int]:
+    """Split `a.b[0].c` into `["a", "b", 0, "c"]`; raise ConfigError on anything else."""
+    tokens: list[str | int] = []
+    pos = 0
+    while pos < len(path):
+        if tokens and path[pos] == "." and not path.startswith("[", pos + 1):
+            pos += 1
+        match = _TOKEN.match(path, pos)
+        if not match:
+            raise ConfigError(f"--set {path}: cannot read the key path at {path[pos:]!r}")
+        tokens.append(match.group(1) if match.group(1) else int(match.group(2)))
+        pos = match.end()
+    if not tokens or not isinstance(tokens[0], str):
+        raise ConfigError(f"--set {path}: a key path must start with a key name")
+    return tokens
+
+
+def parse_override(text: str) -> tuple[list[str | int], Any]:
+    """Parse `path=value`; the value is read as a YAML scalar or flow collection (`2`, `true`, `[1, 2]`)."""
+    if "=" not in text:
+        raise ConfigError(f"--set {text}: expected KEY=VALUE, e.g. model.params.C=2")
+    path, raw = text.split("=", 1)
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError:
+        value = raw
+    return parse_path(path.strip()), value
+
+
+def format_path(tokens: list[str | int] | tuple[str | int, ...]) -> str:
+    """Render key path tokens the way users write them: `features[1].ngram_range`."""
+    out = ""
+    for token in tokens:
+        out += f"[{token}]" if isinstance(token, int) else (f".{token}" if out else str(token))
+    return out
+
+
+def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """Set each override in `raw` (in place), creating mappings as needed; list indexes must exist."""
+    for text in overrides:
+        tokens, value = parse_override(text)
+        node: Any = raw
+        for depth, token in enumerate(tokens):
+            last = depth == len(tokens) - 1
+            where = format_path(tokens[: depth + 1])
+            if isinstance(token, int):
+                if not isinstance(node, list) or token >= len(node):
+                    size = len(node) if isinstance(node, list) else 0
+                    raise ConfigError(f"--set {text}: {where} does not exist (the list has {size} items)")
+                if last:
+                    node[token] = value
+                else:
+                    node = node[token]
+                continue
+            if not isinstance(node, dict):
+                raise ConfigError(f"--set {text}: {format_path(tokens[:depth])} is not a mapping")
+            if last:
+                node[token] = value
+            else:
+                if node.get(token) is None:
+                    node[token] = [] if isinstance(tokens[depth + 1], int) else {}
+                node = node[token]
+    return raw

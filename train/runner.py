@@ -1,0 +1,203 @@
+"""`run_training(config)`: the whole training corridor as one plain function (the CLI is a thin layer on it)."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import MultiLabelBinarizer
+
+from features.data import Prepared, prepare, read_raw
+from features.union import build_features
+from train import evaluate
+from train.config import Config, check_model_params, resolved_dict
+from train.models import build_model, scores
+
+STAGES = ("load", "validate", "vectorize", "fit", "evaluate", "log")
+
+
+class Reporter(Protocol):
+    """Receives stage progress and messages (the CLI shows them with Rich; tests pass a silent one)."""
+
+    def stage(self, name: str) -> Any: ...
+
+    def warn(self, message: str) -> None: ...
+
+    def summary(self, summary: dict[str, Any]) -> None: ...
+
+
+class SilentReporter:
+    """A Reporter that records warnings and shows nothing."""
+
+    def __init__(self) -> None:
+        self.warnings: list[str] = []
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        yield
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+
+    def summary(self, summary: dict[str, Any]) -> None:
+        return None
+
+
+@dataclass
+class RunResult:
+    """What a finished training run produced, for the CLI, scripts and tests."""
+
+    run_id: str
+    experiment: str
+    experiment_id: str
+    tracking_uri: str
+    model_uri: str | None
+    metrics: dict[str, float]
+    artifacts: list[str] = field(default_factory=list)
+
+    def as_json(self) -> str:
+        return json.dumps({"run_id": self.run_id, "experiment": self.experiment, "metrics": self.metrics,
+                           "model_uri": self.model_uri, "tracking_uri": self.tracking_uri}, sort_keys=True)
+
+
+@dataclass
+class Fitted:
+    """A fitted pipeline and the numbers measured while fitting and predicting."""
+
+    pipeline: Pipeline
+    y_pred: Any
+    scores: np.ndarray | None
+    classes: list[str]
+    timings: dict[str, float]
+    binarizer: MultiLabelBinarizer | None = None
+
+
+def fit_pipeline(config: Config, data: Prepared, reporter: Reporter) -> Fitted:
+    """Fit features then model on the training split only, and predict the test split."""
+    features = build_features(config.feature_specs, data.text_columns, config.seed)
+    model = build_model(config.model, config.seed, data.multi_label)
+    binarizer = None
+    y_train = data.y("train")
+    if data.multi_label:
+        binarizer = MultiLabelBinarizer()
+        y_train = binarizer.fit_transform(y_train)
+    timings = {}
+    with reporter.stage("vectorize"):
+        start = time.perf_counter()
+        X_train = features.fit_transform(data.X("train"), y_train)
+        timings["vectorize_time_s"] = time.perf_counter() - start
+    with reporter.stage("fit"):
+        start = time.perf_counter()
+        model.fit(X_train, y_train)
+        timings["fit_time_s"] = time.perf_counter() - start + timings["vectorize_time_s"]
+    pipeline = Pipeline([("features", features), ("model", model)])
+    X_test = data.X("test")
+    start = time.perf_counter()
+    y_pred = pipeline.predict(X_test)
+    elapsed = time.perf_counter() - start
+    timings["predict_rows_per_s"] = len(X_test) / elapsed if elapsed > 0 else float("inf")
+    try:
+        class_scores = scores(pipeline, X_test)
+    except AttributeError:
+        class_scores = None
+    classes = list(binarizer.classes_) if binarizer is not None else [str(c) for c in pipeline.classes_]
+    return Fitted(pipeline, y_pred, class_scores, classes, timings, binarizer)
+
+
+def evaluate_fit(config: Config, data: Prepared, fitted: Fitted, out: Path) -> dict[str, float]:
+    """Metrics plus report files (confusion PNG, reports, worst examples, top features) written to `out`."""
+    classes = fitted.classes
+    y_test = data.y("test")
+    if data.multi_label:
+        y_true = fitted.binarizer.transform(y_test)
+        metrics = evaluate.multilabel_metrics(y_true, fitted.y_pred, classes)
+        text, as_dict = evaluate.report(y_true, fitted.y_pred, classes)
+    else:
+        y_true = y_test
+        metrics = evaluate.classification_metrics(y_true, fitted.y_pred, classes)
+        metrics.update(evaluate.majority_baseline(data.y("train"), y_true, classes))
+        text, as_dict = evaluate.report(y_true, fitted.y_pred, classes)
+        evaluate.confusion_png(y_true, fitted.y_pred, classes, out / "confusion_matrix.png",
+                               f"{config.experiment_name}: confusion matrix (test)")
+        worst = evaluate.worst_examples(data.X("test"), y_true, fitted.y_pred, fitted.scores, classes,
+                                        config.eval.worst_examples, config.eval.max_text_chars)
+        worst.to_csv(out / "worst_examples.csv", index=False)
+    (out / "classification_report.txt").write_text(text, encoding="utf-8")
+    (out / "classification_report.json").write_text(json.dumps(as_dict, indent=2), encoding="utf-8")
+    top = evaluate.top_features(fitted.pipeline, classes, config.eval.top_features)
+    if top:
+        (out / "top_features.json").write_text(json.dumps(top, indent=2), encoding="utf-8")
+    metrics.update(fitted.timings)
+    metrics["train_rows"] = float(len(data.train))
+    metrics["test_rows"] = float(len(data.test))
+    return metrics
+
+
+def model_size_bytes(pipeline: Pipeline) -> int:
+    import skops.io as sio
+
+    return len(sio.dumps(pipeline))
+
+
+def _tags(config: Config) -> dict[str, str]:
+    from train import tracking
+
+    root = tracking.project_root(config.path.parent if config.path else None)
+    tags = {"task": config.task, "secnews.config": str(config.path or ""), **config.tracking.tags}
+    tags.update({f"version.{k}": v for k, v in tracking.versions().items()})
+    commit = tracking.git_commit(root)
+    if commit:
+        tags["mlflow.source.git.commit"] = commit
+    return tags
+
+
+def run_training(config: Config, reporter: Reporter | None = None) -> RunResult:
+    """Load, validate, fit, evaluate and log one experiment; data/config errors raise before a run exists."""
+    from train import tracking
+
+    reporter = reporter or SilentReporter()
+    check_model_params(config)
+    with reporter.stage("load"):
+        raw = read_raw(config.data)
+    with reporter.stage("validate"):
+        data = prepare(config.data, config.task, config.seed, raw)
+    for message in data.warnings:
+        reporter.warn(message)
+    reporter.summary(data.summary)
+
+    uri = tracking.tracking_uri(config.tracking.uri, config.path)
+    tracking.use_store(uri)
+    import mlflow
+
+    with tracking.mlflow_run(config.experiment_name, config.tracking.run_name, _tags(config)) as run, \
+            tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        mlflow.log_dict(resolved_dict(config), "config.yaml")
+        mlflow.log_params(tracking.flatten(resolved_dict(config)))
+        mlflow.log_dict(data.summary, "data/summary.json")
+        for split in ("train", "test"):
+            tracking.log_dataset(data.__getattribute__(split), f"{config.experiment_name}-{split}",
+                                 data.sources.get(split, data.sources["train"]), data.digests[split],
+                                 data.label_column, split)
+        fitted = fit_pipeline(config, data, reporter)
+        with reporter.stage("evaluate"):
+            metrics = evaluate_fit(config, data, fitted, out)
+            metrics["model_size_bytes"] = float(model_size_bytes(fitted.pipeline))
+        with reporter.stage("log"):
+            mlflow.log_metrics(metrics)
+            mlflow.log_artifacts(tmp, "evaluation")
+            model_uri = None
+            if config.tracking.log_model:
+                example = data.X("test").head(3)
+                model_uri = tracking.log_sklearn_model(fitted.pipeline, example, fitted.pipeline.predict(example))
+        artifacts = sorted(p.name for p in out.iterdir())
+    return RunResult(run.info.run_id, config.experiment_name, run.info.experiment_id, uri, model_uri,
+                     metrics, artifacts)

@@ -1,0 +1,175 @@
+"""MLflow tracking: where runs go, and logging a finished training run (params, data, metrics, artifacts, model)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+PROJECT_MARKERS = ("pyproject.toml", ".git")
+PINNED = ("scikit-learn", "skops", "numpy", "scipy", "pandas")
+
+
+def project_root(start: Path | None = None) -> Path:
+    """The nearest folder above `start` (default: cwd) holding pyproject.toml or .git, else cwd."""
+    here = (start or Path.cwd()).resolve()
+    for folder in [here, *here.parents]:
+        if any((folder / marker).exists() for marker in PROJECT_MARKERS):
+            return folder
+    return Path.cwd().resolve()
+
+
+def tracking_uri(configured: str | None = None, config_path: Path | None = None) -> str:
+    """The config's URI, else $MLFLOW_TRACKING_URI, else the sqlite store at the project root."""
+    if configured:
+        return configured
+    if os.environ.get("MLFLOW_TRACKING_URI"):
+        return os.environ["MLFLOW_TRACKING_URI"]
+    start = config_path.parent if config_path else None
+    return f"sqlite:///{project_root(start) / 'mlflow.db'}"
+
+
+def use_store(uri: str) -> None:
+    """Point MLflow's tracking and registry at one store."""
+    import mlflow
+
+    quiet_mlflow()
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+
+
+def versions() -> dict[str, str]:
+    """Versions of the packages a model depends on, for tags and pinned pip requirements."""
+    out = {}
+    for name in ("secnews", "mlflow", *PINNED, "datasets"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def git_commit(folder: Path) -> str | None:
+    """The checked-out commit of the project, when it is a git work tree."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def pip_requirements() -> list[str]:
+    """Pinned requirements (explicit, so log_model skips its slow inference of them)."""
+    found = versions()
+    return [f"{name}=={found[name]}" for name in PINNED if name in found]
+
+
+def flatten(node: Any, prefix: str = "") -> dict[str, str]:
+    """Flatten nested config data into dotted keys (`features.0.name`) with string values (MLflow params)."""
+    out: dict[str, str] = {}
+    if isinstance(node, dict):
+        for key, value in node.items():
+            out.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+    elif isinstance(node, list) and any(isinstance(v, dict) for v in node):
+        for i, value in enumerate(node):
+            out.update(flatten(value, f"{prefix}.{i}"))
+    else:
+        out[prefix] = str(node)[:6000]
+    return out
+
+
+def ensure_experiment(name: str) -> str:
+    """Select (creating if needed) an experiment; with a sqlite store its artifacts live beside the database.
+
+    MLflow's own default puts artifacts under ./mlruns of whatever the current directory is, which splits
+    one store's artifacts across folders; `<store folder>/mlartifacts` keeps a project's runs together.
+    """
+    import mlflow
+
+    existing = mlflow.get_experiment_by_name(name)
+    if existing is None:
+        location = None
+        uri = mlflow.get_tracking_uri()
+        if uri.startswith("sqlite:///"):
+            database = Path(uri.removeprefix("sqlite:///"))
+            location = (database.parent / "mlartifacts").resolve().as_uri()
+        mlflow.create_experiment(name, artifact_location=location)
+    return mlflow.set_experiment(name).experiment_id
+
+
+@contextmanager
+def mlflow_run(experiment: str, run_name: str | None, tags: dict[str, str]) -> Iterator[Any]:
+    """Start a run and guarantee it ends: FINISHED, FAILED (error recorded as a tag) or KILLED on Ctrl-C."""
+    import mlflow
+
+    ensure_experiment(experiment)
+    run = mlflow.start_run(run_name=run_name, tags=tags)
+    try:
+        yield run
+    except KeyboardInterrupt:
+        mlflow.set_tag("error", "interrupted by the user (Ctrl-C)")
+        mlflow.end_run("KILLED")
+        raise
+    except BaseException as exc:
+        mlflow.set_tag("error", f"{type(exc).__name__}: {exc}"[:5000])
+        mlflow.end_run("FAILED")
+        raise
+    else:
+        mlflow.end_run("FINISHED")
+
+
+def log_dataset(frame: Any, name: str, source: str, digest: str, targets: str, context: str) -> None:
+    """Record a split as an MLflow dataset input with our own full-content digest."""
+    import warnings
+
+    import mlflow
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The specified dataset source can be interpreted")
+        dataset = mlflow.data.from_pandas(frame, source=dataset_source(source), name=name, targets=targets,
+                                          digest=digest)
+    mlflow.log_input(dataset, context=context)
+
+
+def dataset_source(source: str) -> Any:
+    """An MLflow dataset source for where a split came from: a Hub dataset, or a local file or folder."""
+    if source.startswith("hf://"):
+        from mlflow.data.huggingface_dataset_source import HuggingFaceDatasetSource
+
+        name, _, revision = source.removeprefix("hf://").partition("@")
+        return HuggingFaceDatasetSource(path=name, revision=revision or None)
+    path = Path(source.split("#")[0])
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return str(path)
+
+
+def quiet_mlflow() -> None:
+    """Keep MLflow's INFO chatter (database migrations, new experiments) off the user's terminal."""
+    import logging
+
+    for name in ("mlflow", "alembic"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def log_sklearn_model(pipeline: Any, example: Any, predictions: Any) -> str:
+    """Log the pipeline with the sklearn flavour in skops format; returns the model URI."""
+    import mlflow
+    import skops.io as sio
+    from mlflow.models import infer_signature
+
+    trusted = sio.get_untrusted_types(data=sio.dumps(pipeline))
+    info = mlflow.sklearn.log_model(
+        sk_model=pipeline,
+        name="model",
+        serialization_format="skops",
+        skops_trusted_types=trusted,
+        signature=infer_signature(example, predictions),
+        input_example=example,
+        pip_requirements=pip_requirements(),
+    )
+    return info.model_uri
