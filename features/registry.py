@@ -34,6 +34,7 @@ class Entry(Generic[T]):
     schema: type[Spec]
     build: Callable[..., T]
     summary: str
+    trusted_types: tuple[str, ...] = ()
 
 
 class Registry(Generic[T]):
@@ -43,11 +44,17 @@ class Registry(Generic[T]):
         self.kind = kind
         self._entries: dict[str, Entry[T]] = {}
 
-    def register(self, name: str, schema: type[Spec], summary: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    def register(
+        self, name: str, schema: type[Spec], summary: str, trusted_types: tuple[type | str, ...] = ()
+    ) -> Callable[[Callable[..., T]], Callable[..., T]]:
+        """Register a builder; `trusted_types` are the non-default types its fitted objects may hold,
+        which the safe model loader accepts (see `train.safe_load`)."""
+        names = tuple(t if isinstance(t, str) else f"{t.__module__}.{t.__qualname__}" for t in trusted_types)
+
         def decorate(build: Callable[..., T]) -> Callable[..., T]:
             if name in self._entries:
                 raise ValueError(f"{self.kind} {name!r} is registered twice")
-            self._entries[name] = Entry(name, schema, build, summary)
+            self._entries[name] = Entry(name, schema, build, summary, names)
             return build
 
         return decorate

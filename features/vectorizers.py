@@ -6,7 +6,6 @@ import json
 from typing import Any, Literal
 
 import numpy as np
-
 from pydantic import Field, field_validator, model_validator
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer, TfidfVectorizer
@@ -120,7 +119,10 @@ def _with_svd(steps: list[tuple[str, Any]], spec: _DocFreqSpec, seed: int) -> Pi
     return Pipeline(steps)
 
 
-@BUILDERS.register("tfidf_word", TfidfWordSpec, "word n-gram TF-IDF (optionally reduced with SVD)")
+_TRUSTED = (TextCleaner, CompactTfidfVectorizer)
+
+
+@BUILDERS.register("tfidf_word", TfidfWordSpec, "word n-gram TF-IDF (optionally reduced with SVD)", _TRUSTED)
 def build_tfidf_word(spec: TfidfWordSpec, seed: int) -> Pipeline:
     vectorizer = CompactTfidfVectorizer(
         lowercase=spec.clean.lowercase,
@@ -136,7 +138,7 @@ def build_tfidf_word(spec: TfidfWordSpec, seed: int) -> Pipeline:
     return _with_svd([("clean", cleaner(spec)), ("tfidf", vectorizer)], spec, seed)
 
 
-@BUILDERS.register("tfidf_char", TfidfCharSpec, "character n-gram TF-IDF (char_wb by default)")
+@BUILDERS.register("tfidf_char", TfidfCharSpec, "character n-gram TF-IDF (char_wb by default)", _TRUSTED)
 def build_tfidf_char(spec: TfidfCharSpec, seed: int) -> Pipeline:
     vectorizer = CompactTfidfVectorizer(
         lowercase=spec.clean.lowercase,
@@ -151,7 +153,9 @@ def build_tfidf_char(spec: TfidfCharSpec, seed: int) -> Pipeline:
     return _with_svd([("clean", cleaner(spec)), ("tfidf", vectorizer)], spec, seed)
 
 
-@BUILDERS.register("hashing", HashingSpec, "hashed word or character n-grams (+ optional TF-IDF weighting)")
+@BUILDERS.register(
+    "hashing", HashingSpec, "hashed word or character n-grams (+ optional TF-IDF weighting)", (TextCleaner,)
+)
 def build_hashing(spec: HashingSpec, seed: int) -> Pipeline:
     vectorizer = HashingVectorizer(
         lowercase=spec.clean.lowercase,

@@ -19,9 +19,17 @@ app = typer.Typer(help="Train, compare and use security-news classifiers.", no_a
 config_app = typer.Typer(help="Inspect and check experiment configs.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 
-err = Console(stderr=True, highlight=False)
-out = Console(highlight=False, soft_wrap=True)
+# Off a terminal Rich would wrap at 80 columns; pipes and logs get wide tables and unwrapped lines instead.
+err = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 160)
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 
+
+def print_error(line: str) -> None:
+    """One user-facing error line on stderr, never wrapped or styled."""
+    print(f"error: {line}", file=sys.stderr, flush=True)
+
+MODEL_HELP = "models:/NAME@alias, models:/NAME/3, runs:/RUN_ID/model or a model folder"
+STORE_HELP = "MLflow store (default: $MLFLOW_TRACKING_URI, else mlflow.db at the project root)"
 SetOption = Annotated[list[str] | None, typer.Option("--set", help="override a key: --set model.params.C=2")]
 
 
@@ -132,9 +140,121 @@ def config_validate(
         except ConfigError as exc:
             failed += 1
             for line in exc.lines:
-                err.print(f"error: {line}", markup=False)
+                print_error(line)
     if failed:
         raise typer.Exit(2)
+
+
+@app.command()
+def predict(
+    model: Annotated[str, typer.Option("-m", "--model", help=MODEL_HELP)],
+    texts: Annotated[list[str] | None, typer.Argument(help="texts to classify (else --input, else stdin)")] = None,
+    input_: Annotated[Path | None, typer.Option("--input", "-i", help="CSV, TSV, JSONL or Parquet file")] = None,
+    input_format: Annotated[str | None, typer.Option(help="csv, tsv, jsonl or parquet (default: extension)")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="write here instead of stdout")] = None,
+    output_format: Annotated[str | None, typer.Option(help="jsonl or csv (default: from --output, else jsonl)")] = None,
+    text_column: Annotated[str | None, typer.Option(help="file column holding the text (or the body)")] = None,
+    title_column: Annotated[str | None, typer.Option(help="file column for the model's `title` input")] = None,
+    body_column: Annotated[str | None, typer.Option(help="file column for the model's `body` input")] = None,
+    headline_column: Annotated[str | None, typer.Option(help="stance: file column holding the claim/headline")] = None,
+    id_column: Annotated[str | None, typer.Option(help="file column copied to the output as `id`")] = None,
+    top_k: Annotated[int, typer.Option("--top-k", min=0, help="also list the k most probable labels")] = 3,
+    skip_empty: Annotated[bool, typer.Option(help="drop rows with no text instead of reporting an error row")] = False,
+    batch_size: Annotated[int, typer.Option(min=1, help="rows per batch")] = 2000,
+    tracking_uri: Annotated[str | None, typer.Option(help=STORE_HELP)] = None,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="no progress bar")] = False,
+) -> None:
+    """Predict labels (and top-k probabilities) with a saved model, in batches, as JSONL or CSV."""
+    from train.predict import load_model
+    from train.predict_io import Writer, write_texts
+    from train.predict_io import input_format as detect_format
+
+    fmt = output_format or ("csv" if output and output.suffix.lower() == ".csv" else "jsonl")
+    if fmt not in {"jsonl", "csv"}:
+        raise typer.BadParameter("expected jsonl or csv", param_hint="--output-format")
+    loaded = load_model(model, tracking_uri)
+    for message in loaded.warnings:
+        err.print(f"[yellow]warning:[/yellow] {message}", markup=True)
+    mapping = {k: v for k, v in {"title": title_column, "body": body_column, "headline": headline_column}.items() if v}
+    if text_column:
+        mapping[loaded.input_columns[-1]] = text_column
+    handle = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+    try:
+        writer = Writer(handle, fmt, top_k)
+        if input_ is not None:
+            fmt_in = detect_format(input_, input_format)
+            _predict_with_progress(loaded, input_, fmt_in, writer, mapping, id_column, top_k, skip_empty,
+                                   batch_size, quiet or output is None)
+        else:
+            lines = texts or ([line.rstrip("\n") for line in sys.stdin] if not sys.stdin.isatty() else [])
+            if not lines:
+                raise typer.BadParameter("give texts, --input FILE, or lines on stdin", param_hint="TEXTS")
+            write_texts(loaded, lines, writer, top_k, skip_empty)
+    finally:
+        if output:
+            handle.close()
+
+
+def _predict_with_progress(model: Any, path: Path, fmt: str, writer: Any, mapping: dict[str, str],
+                           id_column: str | None, k: int, skip_empty: bool, batch_size: int, quiet: bool) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from train.predict_io import count_rows, predict_file
+
+    if quiet:
+        predict_file(model, path, fmt, writer, mapping, id_column, k, skip_empty, batch_size)
+        return
+    total = count_rows(path, fmt)
+    columns = (TextColumn("predict"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=False) as progress:
+        task = progress.add_task("predict", total=total)
+        rows = predict_file(model, path, fmt, writer, mapping, id_column, k, skip_empty, batch_size,
+                            lambda n: progress.advance(task, n))
+        progress.update(task, total=rows, completed=rows)
+
+
+@app.command()
+def models(
+    name: Annotated[str | None, typer.Argument(help="registered model (default: list all names)")] = None,
+    metric: Annotated[str, typer.Option(help="metric column to show")] = "macro_f1",
+    tracking_uri: Annotated[str | None, typer.Option(help="MLflow store")] = None,
+) -> None:
+    """List registered models, or the versions of one with metric, aliases, run id and date."""
+    from train import registry, tracking
+
+    tracking.use_store(tracking.tracking_uri(tracking_uri))
+    if name is None:
+        for registered in registry.registered_names():
+            out.print(registered)
+        return
+    table = Table(title=f"{name}", show_edge=False, title_justify="left")
+    for column in ("version", metric, "aliases", "run status", "test digest", "run id", "created (UTC)"):
+        table.add_column(column)
+    for info in registry.versions(name):
+        value = info.metric(metric)
+        table.add_row(f"v{info.version}", "-" if value is None else f"{value:.4f}", ", ".join(info.aliases),
+                      info.status.lower(), (info.test_digest or "-")[:12], info.run_id,
+                      info.created.strftime("%Y-%m-%d %H:%M"))
+    out.print(table)
+
+
+@app.command()
+def promote(
+    name: Annotated[str, typer.Argument(help="registered model name")],
+    metric: Annotated[str, typer.Option(help="metric to rank versions by")] = "macro_f1",
+    alias: Annotated[str, typer.Option(help="alias to move")] = "champion",
+    lower_is_better: Annotated[bool, typer.Option(help="for losses and error rates")] = False,
+    digest: Annotated[str | None, typer.Option(help="compare on this test-data digest (default: holder's)")] = None,
+    tracking_uri: Annotated[str | None, typer.Option(help="MLflow store")] = None,
+) -> None:
+    """Move an alias to the best finished version evaluated on the same test data, and say why."""
+    from train import registry, tracking
+
+    tracking.use_store(tracking.tracking_uri(tracking_uri))
+    result = registry.promote(name, metric, alias, lower_is_better, digest)
+    out.print(result.message)
+    for line in result.skipped:
+        out.print(f"  skipped {line}")
 
 
 def main() -> None:
@@ -145,7 +265,7 @@ def main() -> None:
         app()
     except SecnewsError as exc:
         for line in exc.lines:
-            err.print(f"error: {line}", markup=False)
+            print_error(line)
         sys.exit(2)
     except KeyboardInterrupt:
         err.print("interrupted")
@@ -153,8 +273,7 @@ def main() -> None:
     except Exception as exc:
         if os.environ.get("SECNEWS_DEBUG"):
             raise
-        err.print(f"error: unexpected {type(exc).__name__}: {exc} (set SECNEWS_DEBUG=1 for the traceback)",
-                  markup=False)
+        print_error(f"unexpected {type(exc).__name__}: {exc} (set SECNEWS_DEBUG=1 for the traceback)")
         sys.exit(1)
 
 

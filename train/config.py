@@ -12,7 +12,7 @@ from pydantic import Field, PrivateAttr, ValidationError, field_validator, model
 
 from features.builders import FeatureSpec
 from features.errors import ConfigError
-from features.registry import Spec, error_lines, validate_spec
+from features.registry import Spec, error_lines
 from features.union import parse_specs
 from train.models import MODELS, ModelSpec
 from train.overrides import apply_overrides, format_path

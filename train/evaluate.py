@@ -95,13 +95,17 @@ def confusion_png(y_true: Any, y_pred: Any, labels: list[str], path: Path, title
     return path
 
 
+def truncate(text: str, max_chars: int) -> str:
+    return text if len(text) <= max_chars else text[: max_chars - 1] + "…"
+
+
 def worst_examples(texts: pd.DataFrame, y_true: Any, y_pred: Any, scores: np.ndarray | None,
                    classes: list[str], n: int, max_chars: int) -> pd.DataFrame:
     """The misclassified test rows the model was most confident about, texts truncated, for error analysis."""
     wrong = np.flatnonzero(np.asarray(y_true, dtype=object) != np.asarray(y_pred, dtype=object))
     frame = texts.iloc[wrong].copy()
     for column in frame.columns:
-        frame[column] = frame[column].astype(str).map(lambda t: t if len(t) <= max_chars else t[: max_chars - 1] + "…")
+        frame[column] = frame[column].astype(str).map(lambda t: truncate(t, max_chars))
     frame.insert(0, "row", wrong)
     frame["true"] = np.asarray(y_true, dtype=object)[wrong]
     frame["predicted"] = np.asarray(y_pred, dtype=object)[wrong]

@@ -36,9 +36,14 @@ class ModelSpec(Spec):
 _DEFAULTS: dict[str, dict[str, Any]] = {}
 
 
-def _register(name: str, cls: type[BaseEstimator], summary: str, **defaults: Any) -> None:
+# Fitted-state types skops does not trust by default; the safe loader accepts exactly these (and ours).
+CALIBRATION_TYPES = ("sklearn.calibration._CalibratedClassifier", "sklearn.calibration._SigmoidCalibration")
+
+
+def _register(name: str, cls: type[BaseEstimator], summary: str, trusted: tuple[str, ...] = (),
+              **defaults: Any) -> None:
     _DEFAULTS[name] = defaults
-    MODELS.register(name, ModelSpec, summary)(cls)
+    MODELS.register(name, ModelSpec, summary, CALIBRATION_TYPES + trusted)(cls)
 
 
 _register("logreg", LogisticRegression, "logistic regression (probabilities, interpretable)", max_iter=2000)
@@ -47,8 +52,12 @@ _register("sgd", SGDClassifier, "linear model trained by SGD (scales to large co
 _register("complement_nb", ComplementNB, "complement naive Bayes (good with imbalanced text classes)")
 _register("multinomial_nb", MultinomialNB, "multinomial naive Bayes")
 _register("ridge", RidgeClassifier, "ridge classifier")
-_register("mlp", MLPClassifier, "one- or two-layer perceptron", hidden_layer_sizes=(100,), early_stopping=True)
-_register("hist_gb", HistGradientBoostingClassifier, "histogram gradient boosting (dense features)")
+_register("mlp", MLPClassifier, "one- or two-layer perceptron",
+          ("sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
+           "sklearn.neural_network._stochastic_optimizers.SGDOptimizer"),
+          hidden_layer_sizes=(100,), early_stopping=True)
+_register("hist_gb", HistGradientBoostingClassifier, "histogram gradient boosting (dense features)",
+          ("sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",))
 
 
 def _accepts(cls: type, name: str) -> bool:

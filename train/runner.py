@@ -62,10 +62,12 @@ class RunResult:
     model_uri: str | None
     metrics: dict[str, float]
     artifacts: list[str] = field(default_factory=list)
+    registered: str | None = None
 
     def as_json(self) -> str:
         return json.dumps({"run_id": self.run_id, "experiment": self.experiment, "metrics": self.metrics,
-                           "model_uri": self.model_uri, "tracking_uri": self.tracking_uri}, sort_keys=True)
+                           "model_uri": self.model_uri, "tracking_uri": self.tracking_uri,
+                           "registered": self.registered}, sort_keys=True)
 
 
 @dataclass
@@ -159,6 +161,18 @@ def _tags(config: Config) -> dict[str, str]:
     return tags
 
 
+def _log_model(config: Config, data: Prepared, fitted: Fitted) -> str:
+    from train import tracking
+    from train.predict import SecnewsModel
+
+    meta = {"task": config.task, "input_columns": data.text_columns, "classes": fitted.classes,
+            "multi_label": data.multi_label, "label_column": data.label_column,
+            "experiment": config.experiment_name}
+    example = data.X("test").head(3).reset_index(drop=True)
+    model = SecnewsModel(fitted.pipeline, config.task, data.text_columns, fitted.classes, data.multi_label)
+    return tracking.log_model(fitted.pipeline, example, model.predict_table(example), meta)
+
+
 def run_training(config: Config, reporter: Reporter | None = None) -> RunResult:
     """Load, validate, fit, evaluate and log one experiment; data/config errors raise before a run exists."""
     from train import tracking
@@ -194,10 +208,15 @@ def run_training(config: Config, reporter: Reporter | None = None) -> RunResult:
         with reporter.stage("log"):
             mlflow.log_metrics(metrics)
             mlflow.log_artifacts(tmp, "evaluation")
-            model_uri = None
+            model_uri, registered = None, None
             if config.tracking.log_model:
-                example = data.X("test").head(3)
-                model_uri = tracking.log_sklearn_model(fitted.pipeline, example, fitted.pipeline.predict(example))
+                model_uri = _log_model(config, data, fitted)
+                if config.tracking.register_as:
+                    from train.registry import register
+
+                    version = register(model_uri, config.tracking.register_as, run.info.run_id)
+                    registered = f"{config.tracking.register_as}/{version}"
+                    mlflow.set_tag("secnews.registered_as", registered)
         artifacts = sorted(p.name for p in out.iterdir())
     return RunResult(run.info.run_id, config.experiment_name, run.info.experiment_id, uri, model_uri,
-                     metrics, artifacts)
+                     metrics, artifacts, registered)

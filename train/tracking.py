@@ -156,20 +156,34 @@ def quiet_mlflow() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-def log_sklearn_model(pipeline: Any, example: Any, predictions: Any) -> str:
-    """Log the pipeline with the sklearn flavour in skops format; returns the model URI."""
-    import mlflow
-    import skops.io as sio
+def signature(columns: list[str], output: Any, accept_text: bool) -> Any:
+    """Inputs by name, each optional, plus `text` for topic models, so a served model accepts either
+    `{"title": ..., "body": ...}` or `{"text": ...}` records (our loader maps `text` onto the body)."""
     from mlflow.models import infer_signature
+    from mlflow.types import ColSpec, Schema
 
-    trusted = sio.get_untrusted_types(data=sio.dumps(pipeline))
-    info = mlflow.sklearn.log_model(
-        sk_model=pipeline,
+    names = columns + (["text"] if accept_text and "text" not in columns else [])
+    inferred = infer_signature(None, output)
+    return type(inferred)(inputs=Schema([ColSpec("string", name, required=False) for name in names]),
+                          outputs=inferred.outputs)
+
+
+def log_model(pipeline: Any, example: Any, output: Any, metadata: dict[str, Any]) -> str:
+    """Log the pipeline in our flavor (sklearn/skops + python_function via train.serving); returns its URI."""
+    import skops.io as sio
+    from mlflow.models import Model
+
+    import train.flavor
+
+    info = Model.log(
+        artifact_path=None,
         name="model",
-        serialization_format="skops",
-        skops_trusted_types=trusted,
-        signature=infer_signature(example, predictions),
+        flavor=train.flavor,
+        sk_model=pipeline,
+        trusted_types=sio.get_untrusted_types(data=sio.dumps(pipeline)),
+        signature=signature(list(example.columns), output, metadata.get("task") != "stance"),
         input_example=example,
         pip_requirements=pip_requirements(),
+        metadata={"secnews": {**metadata, "versions": versions()}},
     )
     return info.model_uri

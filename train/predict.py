@@ -1,0 +1,152 @@
+"""Load a saved secnews model (safely) and predict labels and probabilities from texts or DataFrames.
+
+`load_model("models:/topic@champion")` accepts `models:/NAME@alias`, `models:/NAME/3`, `models:/m-<id>`,
+`runs:/RUN_ID/model` or a local model folder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from features.errors import DataError, SecnewsError
+from train.safe_load import check_versions, load_skops
+
+
+@dataclass
+class SecnewsModel:
+    """A fitted pipeline plus what it was trained on: task, input columns, classes."""
+
+    pipeline: Any
+    task: str
+    input_columns: list[str]
+    classes: list[str]
+    multi_label: bool = False
+    source: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_dir(cls, folder: str | Path, source: str | None = None) -> SecnewsModel:
+        """Read a downloaded model folder: MLmodel metadata, then the skops file through the safe loader."""
+        folder = Path(folder)
+        mlmodel = folder / "MLmodel"
+        if not mlmodel.is_file():
+            raise SecnewsError(f"{source or folder}: not an MLflow model folder (no MLmodel file)")
+        spec = yaml.safe_load(mlmodel.read_text(encoding="utf-8"))
+        sklearn = spec.get("flavors", {}).get("sklearn")
+        if not sklearn or sklearn.get("serialization_format") != "skops":
+            raise SecnewsError(f"{source or folder}: not a secnews model (needs the sklearn flavor in skops format)")
+        meta = (spec.get("metadata") or {}).get("secnews") or {}
+        pipeline = load_skops(folder / sklearn["pickled_model"])
+        columns = meta.get("input_columns") or _signature_columns(spec) or ["text"]
+        classes = meta.get("classes") or [str(c) for c in getattr(pipeline, "classes_", [])]
+        messages = check_versions(meta.get("versions", {}), source or str(folder))
+        return cls(pipeline, meta.get("task", "topic"), columns, classes, bool(meta.get("multi_label")),
+                   source or str(folder), messages)
+
+    def frame(self, data: Any) -> pd.DataFrame:
+        """Shape any accepted input as the model's input DataFrame.
+
+        Texts (a string or a list of strings) fill the last input column (`text`, or `body` of a title+body
+        model, leaving the title empty); DataFrames and dicts carry the input columns by name, or a `text`
+        column that stands for the last one.
+        """
+        if isinstance(data, str):
+            data = [data]
+        if isinstance(data, dict):
+            data = pd.DataFrame(data)
+        if isinstance(data, list) and data and isinstance(data[0], dict):
+            data = pd.DataFrame(data)
+        if isinstance(data, pd.Series):
+            data = data.to_frame(self.input_columns[-1] if data.name not in self.input_columns else data.name)
+        if not isinstance(data, pd.DataFrame):
+            texts = ["" if t is None else str(t) for t in np.asarray(data, dtype=object).ravel()]
+            if self.task == "stance":
+                raise DataError("stance models take pairs: give a DataFrame with columns "
+                                f"{', '.join(self.input_columns)}")
+            data = pd.DataFrame({c: [""] * len(texts) for c in self.input_columns[:-1]}
+                                | {self.input_columns[-1]: texts})
+        missing = [c for c in self.input_columns if c not in data.columns]
+        if missing and "text" in data.columns and self.task != "stance" and self.input_columns[-1] in missing:
+            data = data.rename(columns={"text": self.input_columns[-1]})
+            data = data.assign(**{c: "" for c in self.input_columns if c not in data.columns})
+            missing = []
+        if missing:
+            raise DataError(f"input is missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; "
+                            f"the model expects {', '.join(self.input_columns)}")
+        return data[self.input_columns].fillna("").astype(str)
+
+    def predict(self, data: Any) -> np.ndarray:
+        """Predicted labels (for multi-label models: one list of labels per row)."""
+        predicted = self.pipeline.predict(self.frame(data))
+        if self.multi_label:
+            return np.asarray([[self.classes[j] for j in np.flatnonzero(row)] for row in predicted], dtype=object)
+        return np.asarray(predicted, dtype=object)
+
+    def predict_proba(self, data: Any) -> pd.DataFrame:
+        """Class probabilities, one column per class; models without probabilities raise a clear error."""
+        if not hasattr(self.pipeline, "predict_proba"):
+            raise SecnewsError(f"{self.source}: this model gives no probabilities "
+                               "(train it with a probabilistic model or `model.calibrated: true`)")
+        proba = self.pipeline.predict_proba(self.frame(data))
+        return pd.DataFrame(np.asarray(proba), columns=self.classes)
+
+    @property
+    def has_proba(self) -> bool:
+        return hasattr(self.pipeline, "predict_proba")
+
+    def predict_table(self, data: Any) -> pd.DataFrame:
+        """`label`, `probability` (of that label; NaN without probabilities) and one column per class."""
+        frame = self.frame(data)
+        labels = self.predict(frame)
+        table = pd.DataFrame({"label": ["|".join(x) for x in labels] if self.multi_label else labels})
+        if self.has_proba:
+            proba = self.predict_proba(frame)
+            if self.multi_label:
+                table["probability"] = [proba.iloc[i][row].min() if len(row) else np.nan
+                                        for i, row in enumerate(labels)]
+            else:
+                index = {c: i for i, c in enumerate(self.classes)}
+                table["probability"] = proba.to_numpy()[np.arange(len(frame)), [index[str(x)] for x in labels]]
+            table = pd.concat([table, proba], axis=1)
+        else:
+            table["probability"] = np.nan
+        return table
+
+
+def _signature_columns(spec: dict[str, Any]) -> list[str]:
+    inputs = (spec.get("signature") or {}).get("inputs")
+    if not inputs:
+        return []
+    return [column["name"] for column in yaml.safe_load(inputs) if "name" in column]
+
+
+def local_model_dir(uri: str, tracking_uri: str | None = None) -> Path:
+    """Download (or locate) the model folder behind a URI; an unknown model or alias is a one-line error."""
+    if Path(uri).is_dir():
+        return Path(uri)
+    if "://" not in uri and ":/" not in uri:
+        raise SecnewsError(f"model {uri}: no such folder, and not a models:/ or runs:/ URI")
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    from train import tracking
+
+    tracking.use_store(tracking.tracking_uri(tracking_uri))
+    try:
+        return Path(mlflow.artifacts.download_artifacts(artifact_uri=uri))
+    except MlflowException as exc:
+        reason = str(exc.message if hasattr(exc, "message") else exc).splitlines()[0][:200]
+        raise SecnewsError(f"model {uri}: not found ({reason})") from None
+    except OSError as exc:
+        raise SecnewsError(f"model {uri}: cannot be read ({exc})") from None
+
+
+def load_model(uri: str, tracking_uri: str | None = None) -> SecnewsModel:
+    """Load a saved secnews model from a URI or folder through the allow-listed skops loader."""
+    return SecnewsModel.from_dir(local_model_dir(uri, tracking_uri), source=uri)
