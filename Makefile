@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 CONFIG ?= configs/topic/demo.yaml
 OFFLINE := HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1
 
-.PHONY: install train test test-all lint bench ui clean
+.PHONY: install train test test-all lint ui clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,9 +27,6 @@ test-all: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-
-bench: $(STAMP)
-	$(OFFLINE) $(BIN)/python bench/run.py
 
 ui: $(STAMP)
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/mlflow.db --workers 1

@@ -6,7 +6,7 @@ Every check runs before any fitting, and each problem names the column or file i
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -200,7 +200,7 @@ def _check_min_examples(counts: dict[str, int], minimum: int, label: str) -> Non
 def _text_stats(frame: pd.DataFrame, text: list[str]) -> dict[str, float]:
     words = frame[text].agg(" ".join, axis=1).str.split().map(len)
     return {"words_mean": round(float(words.mean()), 1), "words_median": float(words.median()),
-            "words_p95": float(words.quantile(0.95)), "words_max": int(words.max())}
+            "words_p95": round(float(words.quantile(0.95)), 1), "words_max": int(words.max())}
 
 
 def digest(frame: pd.DataFrame, columns: list[str]) -> str:
@@ -262,3 +262,23 @@ def prepare(data: Any, task: str, seed: int,
     columns = [*text, label]
     return Prepared(train, test, text, label, data.multi_label, group, summary,
                     {"train": digest(train, columns), "test": digest(test, columns)}, sources, warnings)
+
+
+def dev_split(data: Prepared, dev_size: float, seed: int) -> Prepared:
+    """Hold out a dev part of the training split for tuning, grouped when a group column exists.
+
+    The returned Prepared has the fitting part as `train` and the dev part as `test`; the real test split
+    is not touched.
+    """
+    frame = data.train
+    if data.group_column and data.group_column in frame.columns:
+        splitter = GroupShuffleSplit(n_splits=1, test_size=dev_size, random_state=seed)
+        fit_idx, dev_idx = next(splitter.split(frame, groups=frame[data.group_column].astype(str)))
+    else:
+        stratify = None if data.multi_label else frame[data.label_column]
+        fit_idx, dev_idx = train_test_split(np.arange(len(frame)), test_size=dev_size, random_state=seed,
+                                            stratify=stratify)
+    fit_part, dev_part = frame.iloc[fit_idx].reset_index(drop=True), frame.iloc[dev_idx].reset_index(drop=True)
+    columns = [*data.text_columns, data.label_column]
+    return replace(data, train=fit_part, test=dev_part, warnings=[],
+                   digests={"train": digest(fit_part, columns), "test": digest(dev_part, columns)})

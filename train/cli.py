@@ -75,8 +75,8 @@ def _metrics_table(metrics: dict[str, float]) -> Table:
     table.add_column("metric")
     table.add_column("value", justify="right")
     headline = [k for k in ("fnc_score_pct", "accuracy", "macro_f1", "weighted_f1", "micro_f1", "samples_f1",
-                            "baseline_accuracy", "baseline_macro_f1", "fit_time_s", "predict_rows_per_s",
-                            "model_size_bytes") if k in metrics]
+                            "baseline_accuracy", "baseline_macro_f1", "dev_fnc_score_pct", "dev_macro_f1",
+                            "fit_time_s", "predict_rows_per_s", "model_size_bytes") if k in metrics]
     per_class = sorted(k for k in metrics if k.startswith("f1_"))
     for key in headline + per_class:
         value = metrics[key]

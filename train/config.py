@@ -86,6 +86,9 @@ class EvalSpec(Spec):
     top_features: int = Field(15, ge=0, description="top features per class for linear models")
     worst_examples: int = Field(25, ge=0, description="most confident misclassified test rows to save")
     max_text_chars: int = Field(300, ge=20, description="truncate texts in reports to this length")
+    dev_split: bool = Field(
+        False, description="also fit on train minus a grouped dev part (data.split.dev_size) and log dev_* metrics"
+    )
 
 
 class TrackingSpec(Spec):

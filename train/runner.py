@@ -15,13 +15,14 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MultiLabelBinarizer
 
-from features.data import Prepared, prepare, read_raw
+from features.data import STANCE_LABELS, Prepared, dev_split, prepare, read_raw
 from features.union import build_features
 from train import evaluate
 from train.config import Config, check_model_params, resolved_dict
+from train.fnc import fnc_metrics
 from train.models import build_model, scores
 
-STAGES = ("load", "validate", "vectorize", "fit", "evaluate", "log")
+STAGES = ("load", "validate", "dev", "vectorize", "fit", "evaluate", "log")
 
 
 class Reporter(Protocol):
@@ -114,20 +115,48 @@ def fit_pipeline(config: Config, data: Prepared, reporter: Reporter) -> Fitted:
     return Fitted(pipeline, y_pred, class_scores, classes, timings, binarizer)
 
 
+def report_labels(config: Config, fitted: Fitted) -> list[str]:
+    """Labels metrics are computed over: the fitted classes, in the FNC-1 order for stance."""
+    if config.task == "stance":
+        return [*STANCE_LABELS, *(c for c in fitted.classes if c not in STANCE_LABELS)]
+    return fitted.classes
+
+
+def score(config: Config, data: Prepared, fitted: Fitted) -> dict[str, float]:
+    """Metrics of a fitted pipeline on `data.test` (FNC score added for stance)."""
+    y_test = data.y("test")
+    if data.multi_label:
+        return evaluate.multilabel_metrics(fitted.binarizer.transform(y_test), fitted.y_pred, fitted.classes)
+    labels = report_labels(config, fitted)
+    metrics = evaluate.classification_metrics(y_test, fitted.y_pred, labels)
+    metrics.update(evaluate.majority_baseline(data.y("train"), y_test, labels))
+    if config.task == "stance":
+        metrics.update(fnc_metrics(y_test, fitted.y_pred))
+    return metrics
+
+
+def dev_metrics(config: Config, data: Prepared) -> dict[str, float]:
+    """Fit on the training split minus a grouped dev part and score the dev part (`dev_` prefix)."""
+    dev = dev_split(data, config.data.split.dev_size, config.seed)
+    fitted = fit_pipeline(config, dev, SilentReporter())
+    metrics = score(config, dev, fitted)
+    metrics.update({"rows": float(len(dev.test)), "fit_time_s": fitted.timings["fit_time_s"]})
+    return {f"dev_{k}": v for k, v in metrics.items()}
+
+
 def evaluate_fit(config: Config, data: Prepared, fitted: Fitted, out: Path) -> dict[str, float]:
     """Metrics plus report files (confusion PNG, reports, worst examples, top features) written to `out`."""
     classes = fitted.classes
     y_test = data.y("test")
+    metrics = score(config, data, fitted)
     if data.multi_label:
         y_true = fitted.binarizer.transform(y_test)
-        metrics = evaluate.multilabel_metrics(y_true, fitted.y_pred, classes)
         text, as_dict = evaluate.report(y_true, fitted.y_pred, classes)
     else:
         y_true = y_test
-        metrics = evaluate.classification_metrics(y_true, fitted.y_pred, classes)
-        metrics.update(evaluate.majority_baseline(data.y("train"), y_true, classes))
-        text, as_dict = evaluate.report(y_true, fitted.y_pred, classes)
-        evaluate.confusion_png(y_true, fitted.y_pred, classes, out / "confusion_matrix.png",
+        labels = report_labels(config, fitted)
+        text, as_dict = evaluate.report(y_true, fitted.y_pred, labels)
+        evaluate.confusion_png(y_true, fitted.y_pred, labels, out / "confusion_matrix.png",
                                f"{config.experiment_name}: confusion matrix (test)")
         worst = evaluate.worst_examples(data.X("test"), y_true, fitted.y_pred, fitted.scores, classes,
                                         config.eval.worst_examples, config.eval.max_text_chars)
@@ -201,10 +230,16 @@ def run_training(config: Config, reporter: Reporter | None = None) -> RunResult:
             tracking.log_dataset(data.__getattribute__(split), f"{config.experiment_name}-{split}",
                                  data.sources.get(split, data.sources["train"]), data.digests[split],
                                  data.label_column, split)
+        dev = {}
+        if config.eval.dev_split:
+            with reporter.stage("dev"):
+                dev = dev_metrics(config, data)
+            mlflow.log_metrics(dev)
         fitted = fit_pipeline(config, data, reporter)
         with reporter.stage("evaluate"):
             metrics = evaluate_fit(config, data, fitted, out)
             metrics["model_size_bytes"] = float(model_size_bytes(fitted.pipeline))
+            metrics.update(dev)
         with reporter.stage("log"):
             mlflow.log_metrics(metrics)
             mlflow.log_artifacts(tmp, "evaluation")

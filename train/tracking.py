@@ -38,6 +38,7 @@ def use_store(uri: str) -> None:
     import mlflow
 
     quiet_mlflow()
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
 
