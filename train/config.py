@@ -15,7 +15,7 @@ from features.errors import ConfigError
 from features.registry import Spec, error_lines
 from features.union import parse_specs
 from train.models import MODELS, ModelSpec
-from train.overrides import apply_overrides, format_path
+from train.overrides import apply_overrides, format_path, load_yaml
 
 Task = Literal["topic", "stance"]
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -167,7 +167,7 @@ def read_yaml(path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config file ({exc.strerror})") from None
     try:
-        raw = yaml.safe_load(text)
+        raw = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

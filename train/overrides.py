@@ -12,6 +12,22 @@ from features.errors import ConfigError
 _TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_\-]*)|\[(\d+)\]")
 
 
+class YamlLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, plus YAML 1.2 exponent floats (`1e-3`, `1.5e2`) that YAML 1.1 reads as strings."""
+
+
+YamlLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
+    list("-+.0123456789"),
+)
+
+
+def load_yaml(text: str) -> Any:
+    """Read YAML text (a config file or an override value) with `YamlLoader`."""
+    return yaml.load(text, Loader=YamlLoader)
+
+
 def parse_path(path: str) -> list[str | int]:
     """Split `a.b[0].c` into `["a", "b", 0, "c"]`; raise ConfigError on anything else."""
     tokens: list[str | int] = []
@@ -35,7 +51,7 @@ def parse_override(text: str) -> tuple[list[str | int], Any]:
         raise ConfigError(f"--set {text}: expected KEY=VALUE, e.g. model.params.C=2")
     path, raw = text.split("=", 1)
     try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
+        value = load_yaml(raw) if raw.strip() else ""
     except yaml.YAMLError:
         value = raw
     return parse_path(path.strip()), value

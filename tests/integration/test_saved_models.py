@@ -242,10 +242,12 @@ def test_mlflow_models_serve_answers_both_request_shapes(registered: dict[str, A
     bin_dir = str(Path(sys.executable).parent)
     env = {**os.environ, "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}",
            "MLFLOW_TRACKING_URI": registered["store"].uri}
-    server = subprocess.Popen(
-        [f"{bin_dir}/mlflow", "models", "serve", "-m", "models:/news@champion", "--env-manager", "local",
-         "-h", "127.0.0.1", "-p", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "serve.log", "w"), start_new_session=True)
+    log = tmp_path / "serve.log"
+    with log.open("w") as log_file:
+        server = subprocess.Popen(
+            [f"{bin_dir}/mlflow", "models", "serve", "-m", "models:/news@champion", "--env-manager", "local",
+             "-h", "127.0.0.1", "-p", str(port)],
+            env=env, stdout=subprocess.DEVNULL, stderr=log_file, start_new_session=True)
     try:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
@@ -253,7 +255,7 @@ def test_mlflow_models_serve_answers_both_request_shapes(registered: dict[str, A
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/ping", timeout=2)
                 break
             except OSError:
-                assert server.poll() is None, (tmp_path / "serve.log").read_text()[-2000:]
+                assert server.poll() is None, log.read_text()[-2000:]
                 time.sleep(0.5)
         records = _post(port, {"dataframe_records": [{"text": "ransomware trojan payload"}]})
         inputs = _post(port, {"inputs": {"text": ["ransomware trojan payload"]}})
