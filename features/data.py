@@ -197,8 +197,14 @@ def _check_min_examples(counts: dict[str, int], minimum: int, label: str) -> Non
                         f"training examples: {listed}")
 
 
+def _word_counts(column: pd.Series) -> pd.Series:
+    """Words per row, counted once per distinct text (stance bodies repeat across many pairs)."""
+    distinct = column.unique()
+    return column.map(dict(zip(distinct, (len(t.split()) for t in distinct), strict=True)))
+
+
 def _text_stats(frame: pd.DataFrame, text: list[str]) -> dict[str, float]:
-    words = frame[text].agg(" ".join, axis=1).str.split().map(len)
+    words = sum(_word_counts(frame[column]) for column in text)
     return {"words_mean": round(float(words.mean()), 1), "words_median": float(words.median()),
             "words_p95": round(float(words.quantile(0.95)), 1), "words_max": int(words.max())}
 
@@ -209,8 +215,10 @@ def digest(frame: pd.DataFrame, columns: list[str]) -> str:
     return hashlib.sha256(hashed.tobytes()).hexdigest()[:32]
 
 
-def _join_texts(frame: pd.DataFrame, text: list[str]) -> pd.Series:
-    return frame[text].agg("\n".join, axis=1).str.strip().str.lower()
+def _text_keys(frame: pd.DataFrame, text: list[str]) -> pd.Series:
+    """One hash per row of its (stripped, lowercased) text columns, to find identical texts cheaply."""
+    normalised = pd.DataFrame({c: frame[c].str.strip().str.lower() for c in text})
+    return pd.util.hash_pandas_object(normalised, index=False)
 
 
 def prepare(data: Any, task: str, seed: int,
@@ -241,7 +249,7 @@ def prepare(data: Any, task: str, seed: int,
         unseen = sorted(set(test[label]) - set(train[label]))
         if unseen:
             warnings.append(f"test labels never seen in training: {', '.join(unseen[:8])}")
-    overlap = int(_join_texts(test, text).isin(set(_join_texts(train, text))).sum())
+    overlap = int(_text_keys(test, text).isin(set(_text_keys(train, text))).sum())
     if overlap:
         warnings.append(f"leakage: {overlap} test rows have a text identical to a training row")
     if group and group in train.columns and group in test.columns:

@@ -131,6 +131,7 @@ def log_dataset(frame: Any, name: str, source: str, digest: str, targets: str, c
 
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The specified dataset source can be interpreted")
+        warnings.filterwarnings("ignore", message="Hint: Inferred schema contains integer")
         dataset = mlflow.data.from_pandas(frame, source=dataset_source(source), name=name, targets=targets,
                                           digest=digest)
     mlflow.log_input(dataset, context=context)
