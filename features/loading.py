@@ -15,10 +15,11 @@ _FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".json": "json", ".
 
 
 def _quiet_datasets() -> Any:
+    """Import datasets with progress bars and logging off: its failures reach the user as our one-line errors."""
     import datasets
 
     datasets.disable_progress_bars()
-    datasets.logging.set_verbosity_error()
+    datasets.logging.set_verbosity(datasets.logging.CRITICAL)
     return datasets
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from features.errors import ConfigError
 
@@ -80,9 +80,25 @@ class CleanSpec(Spec):
     urls: bool = Field(True, description="replace URLs with one token")
     emails: bool = Field(True, description="replace e-mail addresses with one token")
     numbers: bool = Field(False, description="replace numbers with one token")
-    strip_patterns: list[str] = Field(
-        default_factory=list, description="regexes removed before vectorizing (outlet names, bylines, datelines)"
+    strip: list[Literal["dateline", "byline", "signoff"]] = Field(
+        default_factory=list, description="named boilerplate patterns to remove (see features.text.BOILERPLATE)"
     )
+    strip_patterns: list[str] = Field(
+        default_factory=list, description="more regexes removed before vectorizing (outlet names, bylines...)"
+    )
+
+    @field_validator("strip_patterns")
+    @classmethod
+    def _compiles(cls, patterns: list[str]) -> list[str]:
+        from features.text import check_patterns
+
+        return check_patterns(patterns)
+
+    def patterns(self) -> tuple[str, ...]:
+        """The named patterns followed by the user's own, in the order they are applied."""
+        from features.text import BOILERPLATE
+
+        return tuple(BOILERPLATE[name] for name in self.strip) + tuple(self.strip_patterns)
 
 
 def _describe(value: Any) -> str:

@@ -17,6 +17,13 @@ _URL = r"(?:https?://|www\.)\S+"
 _EMAIL = r"[\w.+-]+@[\w-]+\.[\w.-]+"
 _NUMBER = r"(?<![\w])[-+]?\d[\d,.]*(?![\w])"
 
+# Named boilerplate patterns for `clean.strip`: wire-style datelines, bylines and sign-offs all name the outlet.
+BOILERPLATE: dict[str, str] = {
+    "dateline": r"^[A-Z][A-Z .]+(, [A-Z][a-z]+ \d{1,2})? \([^)]*\) ?[-–—]\s*",
+    "byline": r"^By [A-Z][\w'.-]*( [A-Z][\w'.-]*){1,3}, [^\n,.]+?( [-–—] |\n)",
+    "signoff": r"\(Reporting by [^)]*\)|[-–—] (Reporting by [^\n]+|[A-Z][\w ]+ staff)\s*$",
+}
+
 
 @lru_cache(maxsize=256)
 def _compile(pattern: str) -> re.Pattern[str]:

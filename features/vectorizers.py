@@ -12,7 +12,7 @@ from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer,
 from sklearn.pipeline import Pipeline
 
 from features.builders import BUILDERS, FeatureSpec, NgramRange
-from features.text import TextCleaner, check_patterns
+from features.text import TextCleaner
 
 DocFreq = int | float
 
@@ -55,7 +55,6 @@ class _DocFreqSpec(FeatureSpec):
 
     @model_validator(mode="after")
     def _check(self) -> _DocFreqSpec:
-        check_patterns(self.clean.strip_patterns)
         for key in ("min_df", "max_df"):
             value = getattr(self, key)
             if isinstance(value, float) and value > 1.0:
@@ -101,7 +100,6 @@ class HashingSpec(FeatureSpec):
 
     @model_validator(mode="after")
     def _check(self) -> HashingSpec:
-        check_patterns(self.clean.strip_patterns)
         if self.stop_words is not None and self.analyzer != "word":
             raise ValueError(f"stop_words only apply to word n-grams, not analyzer '{self.analyzer}'")
         return self
@@ -110,7 +108,7 @@ class HashingSpec(FeatureSpec):
 def cleaner(spec: FeatureSpec) -> TextCleaner:
     """The text cleaner a spec asks for."""
     c = spec.clean
-    return TextCleaner(c.lowercase, c.urls, c.emails, c.numbers, tuple(c.strip_patterns))
+    return TextCleaner(c.lowercase, c.urls, c.emails, c.numbers, c.patterns())
 
 
 def _with_svd(steps: list[tuple[str, Any]], spec: _DocFreqSpec, seed: int) -> Pipeline:
