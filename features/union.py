@@ -30,12 +30,17 @@ def parse_specs(raw_specs: Any, where: str = "features") -> list[FeatureSpec]:
     return specs  # type: ignore[return-value]
 
 
-def build_features(specs: list[FeatureSpec], text_columns: list[str], seed: int) -> ColumnTransformer:
-    """One transformer for all specs; each block reads its own columns, blocks are weighted and stacked."""
+def build_features(specs: list[FeatureSpec], text_columns: list[str], seed: int,
+                   dense: bool = False) -> ColumnTransformer:
+    """One transformer for all specs; each block reads its own columns, blocks are weighted and stacked.
+
+    `dense=True` makes the union return a dense array, for models that cannot take sparse input.
+    """
     blocks, weights = [], {}
     for i, spec in enumerate(specs):
         name = f"{i}_{spec.name}"
         columns = spec.columns or text_columns
         blocks.append((name, BUILDERS.get(spec.name, "features").build(spec, seed), list(columns)))
         weights[name] = spec.weight
-    return ColumnTransformer(blocks, transformer_weights=weights, remainder="drop", sparse_threshold=0.3)
+    return ColumnTransformer(blocks, transformer_weights=weights, remainder="drop",
+                             sparse_threshold=0.0 if dense else 0.3)

@@ -34,6 +34,7 @@ class ModelSpec(Spec):
 
 
 _DEFAULTS: dict[str, dict[str, Any]] = {}
+NEEDS_DENSE = frozenset({"hist_gb"})  # models whose fit rejects sparse matrices
 
 
 # Fitted-state types skops does not trust by default; the safe loader accepts exactly these (and ours).

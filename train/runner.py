@@ -20,7 +20,7 @@ from features.union import build_features
 from train import evaluate
 from train.config import Config, check_model_params, resolved_dict
 from train.fnc import fnc_metrics
-from train.models import build_model, scores
+from train.models import NEEDS_DENSE, build_model, scores
 
 STAGES = ("load", "validate", "dev", "vectorize", "fit", "evaluate", "log")
 
@@ -85,7 +85,8 @@ class Fitted:
 
 def fit_pipeline(config: Config, data: Prepared, reporter: Reporter) -> Fitted:
     """Fit features then model on the training split only, and predict the test split."""
-    features = build_features(config.feature_specs, data.text_columns, config.seed)
+    features = build_features(config.feature_specs, data.text_columns, config.seed,
+                              dense=config.model.name in NEEDS_DENSE)
     model = build_model(config.model, config.seed, data.multi_label)
     binarizer = None
     y_train = data.y("train")
