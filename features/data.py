@@ -116,16 +116,21 @@ def _labels_as_lists(series: pd.Series, separator: str) -> pd.Series:
     return series.map(to_list)
 
 
+def _file_rows(mask: pd.Series) -> str:
+    """The first few flagged rows, numbered as in the file read (header = row 1), even after rows were dropped."""
+    return ", ".join(str(i + 2) for i in mask.index[mask.to_numpy()][:5])
+
+
 def _clean_frame(frame: pd.DataFrame, data: Any, text: list[str], label: str, where: str,
                  report: dict[str, Any]) -> pd.DataFrame:
     """Map columns, normalise texts and labels, and enforce the empty-text and missing-label rules."""
     _check_columns(frame, [*text, label], where)
-    frame = frame.copy()
+    frame = frame.reset_index(drop=True)
     for column in text:
         frame[column] = frame[column].astype("string").fillna("").astype(object)
     empty = frame[text].apply(lambda col: col.str.strip().eq("")).all(axis=1)
     if empty.any():
-        rows = ", ".join(str(i + 2) for i in np.flatnonzero(empty.to_numpy())[:5])
+        rows = _file_rows(empty)
         if data.empty_text == "reject":
             raise DataError(f"{where}: {int(empty.sum())} rows have empty text in {', '.join(text)} "
                             f"(e.g. rows {rows}); set data.empty_text: drop to skip them")
@@ -139,7 +144,7 @@ def _clean_frame(frame: pd.DataFrame, data: Any, text: list[str], label: str, wh
         missing = values.isna() | values.astype("string").str.strip().eq("")
         frame[label] = values.astype("string").str.strip().astype(object)
     if missing.any():
-        rows = ", ".join(str(i + 2) for i in np.flatnonzero(missing.to_numpy())[:5])
+        rows = _file_rows(missing)
         raise DataError(f"{where}: column '{label}' has {int(missing.sum())} rows with no label (e.g. rows {rows})")
     return frame.reset_index(drop=True)
 

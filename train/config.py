@@ -197,6 +197,8 @@ def _check_cross_fields(config: Config) -> None:
             )
     if config.task == "stance" and len(text) != 2:
         lines.append("data.text_columns: stance expects two columns, the claim/headline and the body")
+    if config.tracking.register_as and not config.tracking.log_model:
+        lines.append("tracking.register_as: registering needs a logged model; set tracking.log_model: true")
     if config.task == "stance" and config.data.multi_label:
         lines.append("data.multi_label: stance is single-label (agree, disagree, discuss, unrelated)")
     if lines:
@@ -234,10 +236,12 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
     path = Path(path)
     raw = apply_overrides(read_yaml(path), overrides or [])
     try:
-        return parse_config(raw, path)
+        config = parse_config(raw, path)
+        check_model_params(config)
     except ConfigError as exc:
         lines = [f"{path}: {line}" for line in exc.lines]
         raise ConfigError(lines[0], lines=lines) from None
+    return config
 
 
 def resolved_dict(config: Config) -> dict[str, Any]:
@@ -256,12 +260,7 @@ def check_model_params(config: Config) -> None:
 
 def validate_file(path: str | Path, overrides: list[str] | None = None) -> Config:
     """Everything `secnews config validate` checks for one file."""
-    config = load_config(path, overrides)
-    try:
-        check_model_params(config)
-    except ConfigError as exc:
-        raise ConfigError(f"{path}: {exc.lines[0]}") from None
-    return config
+    return load_config(path, overrides)
 
 
 __all__ = ["Config", "load_config", "parse_config", "validate_file", "resolved_dict", "read_yaml", "interpolate"]

@@ -203,6 +203,19 @@ def _log_model(config: Config, data: Prepared, fitted: Fitted) -> str:
     return tracking.log_model(fitted.pipeline, example, model.predict_table(example), meta)
 
 
+def _register(config: Config, model_uri: str | None, run_id: str) -> str | None:
+    """Register the logged model when the config asks for it; returns 'NAME/VERSION'."""
+    if not (model_uri and config.tracking.register_as):
+        return None
+    import mlflow
+
+    from train.registry import register
+
+    registered = f"{config.tracking.register_as}/{register(model_uri, config.tracking.register_as, run_id)}"
+    mlflow.set_tag("secnews.registered_as", registered)
+    return registered
+
+
 def run_training(config: Config, reporter: Reporter | None = None) -> RunResult:
     """Load, validate, fit, evaluate and log one experiment; data/config errors raise before a run exists."""
     from train import tracking
@@ -224,11 +237,12 @@ def run_training(config: Config, reporter: Reporter | None = None) -> RunResult:
     with tracking.mlflow_run(config.experiment_name, config.tracking.run_name, _tags(config)) as run, \
             tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
-        mlflow.log_dict(resolved_dict(config), "config.yaml")
-        mlflow.log_params(tracking.flatten(resolved_dict(config)))
+        resolved = resolved_dict(config)
+        mlflow.log_dict(resolved, "config.yaml")
+        mlflow.log_params(tracking.flatten(resolved))
         mlflow.log_dict(data.summary, "data/summary.json")
         for split in ("train", "test"):
-            tracking.log_dataset(data.__getattribute__(split), f"{config.experiment_name}-{split}",
+            tracking.log_dataset(getattr(data, split), f"{config.experiment_name}-{split}",
                                  data.sources.get(split, data.sources["train"]), data.digests[split],
                                  data.label_column, split)
         dev = {}
@@ -244,15 +258,8 @@ def run_training(config: Config, reporter: Reporter | None = None) -> RunResult:
         with reporter.stage("log"):
             mlflow.log_metrics(metrics)
             mlflow.log_artifacts(tmp, "evaluation")
-            model_uri, registered = None, None
-            if config.tracking.log_model:
-                model_uri = _log_model(config, data, fitted)
-                if config.tracking.register_as:
-                    from train.registry import register
-
-                    version = register(model_uri, config.tracking.register_as, run.info.run_id)
-                    registered = f"{config.tracking.register_as}/{version}"
-                    mlflow.set_tag("secnews.registered_as", registered)
+            model_uri = _log_model(config, data, fitted) if config.tracking.log_model else None
+            registered = _register(config, model_uri, run.info.run_id)
         artifacts = sorted(p.name for p in out.iterdir())
     return RunResult(run.info.run_id, config.experiment_name, run.info.experiment_id, uri, model_uri,
                      metrics, artifacts, registered)
