@@ -120,7 +120,7 @@ def config_show(
 
     from train.config import load_config, resolved_dict
 
-    out.print(yaml.safe_dump(resolved_dict(load_config(config, set_ or [])), sort_keys=False), end="")
+    print(yaml.safe_dump(resolved_dict(load_config(config, set_ or [])), sort_keys=False), end="")
 
 
 @config_app.command("validate")

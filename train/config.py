@@ -36,7 +36,8 @@ class SplitSpec(Spec):
     """How the held-out test set is made when the data does not come with one."""
 
     method: Literal["auto", "given", "stratified", "grouped", "random"] = Field(
-        "auto", description="auto: given when test files or a split column exist, else grouped or stratified"
+        "auto", description="auto: given when split_column is set (or data is the demo), else grouped when "
+        "group_column is set, else stratified"
     )
     test_size: float = Field(0.2, gt=0, lt=1)
     split_column: str | None = Field(None, description="a column holding 'train'/'test' per row")

@@ -21,23 +21,47 @@ from train.config import load_config
 from train.predict import load_model, local_model_dir
 from train.runner import run_training
 from train.safe_load import UntrustedModelError, allowed_types, load_skops
+from train.tracking import use_store
 
 
-def _train(write_topic_csv: Any, write_config: Any, make_config: Any, name: str, C: float = 5.0,
-           per_class: int = 12, seed: int = 0) -> Any:
-    csv = write_topic_csv(f"articles-{per_class}-{seed}.csv", per_class=per_class, seed=seed)
-    config = make_config(train=csv.name, tracking={"register_as": name},
-                         model={"name": "logreg", "params": {"C": C}})
-    path = write_config(config, f"exp-{C}-{per_class}-{seed}.yaml")
+def _train(folder: Path, name: str, C: float = 5.0, per_class: int = 12, seed: int = 0) -> Any:
+    import yaml
+
+    from tests.conftest import _tiny_config, _topic_frame
+
+    csv = folder / f"articles-{per_class}-{seed}.csv"
+    _topic_frame(per_class=per_class, seed=seed).to_csv(csv, index=False)
+    config = _tiny_config(train=csv.name, tracking={"register_as": name}, model={"name": "logreg", "params": {"C": C}})
+    path = folder / f"exp-{C}-{per_class}-{seed}.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
     return run_training(load_config(path))
 
 
+@pytest.fixture(scope="module")
+def _registered_template(tmp_path_factory: pytest.TempPathFactory, _empty_store_template: Path) -> dict[str, Any]:
+    """Train the two versions once per module; each test then gets its own copy of the database."""
+    folder = tmp_path_factory.mktemp("registered")
+    shutil.copy(_empty_store_template, folder / "mlflow.db")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{folder / 'mlflow.db'}")
+        weak = _train(folder, "news", C=0.01)
+        strong = _train(folder, "news", C=10.0)
+    return {"db": folder / "mlflow.db", "weak": weak, "strong": strong}
+
+
 @pytest.fixture
-def registered(mlflow_store: Any, write_topic_csv: Any, write_config: Any, make_config: Any) -> dict[str, Any]:
-    """Two versions of one registered model trained on the same data with different C."""
-    weak = _train(write_topic_csv, write_config, make_config, "news", C=0.01)
-    strong = _train(write_topic_csv, write_config, make_config, "news", C=10.0)
-    return {"weak": weak, "strong": strong, "store": mlflow_store}
+def registered(_registered_template: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """Two versions of one registered model trained on the same data with different C (a private store copy)."""
+    from mlflow.tracking import MlflowClient
+
+    from tests.conftest import Store
+
+    path = tmp_path / "mlflow.db"
+    shutil.copy(_registered_template["db"], path)
+    uri = f"sqlite:///{path}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    use_store(uri)  # the registry's Python API works on MLflow's current store, as in a user's session
+    return {**_registered_template, "store": Store(uri, path, MlflowClient(uri))}
 
 
 def test_register_as_creates_a_version_per_run(registered: dict[str, Any]) -> None:
@@ -57,12 +81,12 @@ def test_promote_picks_the_best_version_and_says_why(registered: dict[str, Any],
     assert registry.versions("news")[2 - best].aliases == ["champion"]
 
 
-def test_promote_skips_versions_from_other_test_data_and_unfinished_runs(
-        registered: dict[str, Any], write_topic_csv: Any, write_config: Any, make_config: Any) -> None:
+def test_promote_skips_versions_from_other_test_data_and_unfinished_runs(registered: dict[str, Any],
+                                                                         tmp_path: Path) -> None:
     from train import registry
 
     registry.promote("news")
-    other = _train(write_topic_csv, write_config, make_config, "news", C=10.0, per_class=20, seed=3)
+    other = _train(tmp_path, "news", C=10.0, per_class=20, seed=3)
     client = registered["store"].client
     client.set_terminated(registered["weak"].run_id, "FAILED")
     result = registry.promote("news")
