@@ -81,42 +81,50 @@ class SecnewsModel:
                             f"the model expects {', '.join(self.input_columns)}")
         return data[self.input_columns].fillna("").astype(str)
 
-    def predict(self, data: Any) -> np.ndarray:
-        """Predicted labels (for multi-label models: one list of labels per row)."""
-        predicted = self.pipeline.predict(self.frame(data))
+    def _features(self, data: Any) -> Any:
+        """The fitted feature union's output, computed once per call and shared by labels and probabilities."""
+        return self.pipeline[:-1].transform(self.frame(data))
+
+    def _labels(self, predicted: Any) -> np.ndarray:
         if self.multi_label:
             return np.asarray([[self.classes[j] for j in np.flatnonzero(row)] for row in predicted], dtype=object)
         return np.asarray(predicted, dtype=object)
 
-    def predict_proba(self, data: Any) -> pd.DataFrame:
-        """Class probabilities, one column per class; models without probabilities raise a clear error."""
-        if not hasattr(self.pipeline, "predict_proba"):
-            raise SecnewsError(f"{self.source}: this model gives no probabilities "
-                               "(train it with a probabilistic model or `model.calibrated: true`)")
-        proba = self.pipeline.predict_proba(self.frame(data))
-        return pd.DataFrame(np.asarray(proba), columns=self.classes)
+    def predict(self, data: Any) -> np.ndarray:
+        """Predicted labels (for multi-label models: one list of labels per row)."""
+        return self._labels(self.pipeline[-1].predict(self._features(data)))
 
     @property
     def has_proba(self) -> bool:
         return hasattr(self.pipeline, "predict_proba")
 
+    def _no_proba(self) -> SecnewsError:
+        return SecnewsError(f"{self.source}: this model gives no probabilities "
+                            "(train it with a probabilistic model or `model.calibrated: true`)")
+
+    def predict_proba(self, data: Any) -> pd.DataFrame:
+        """Class probabilities, one column per class; models without probabilities raise a clear error."""
+        if not self.has_proba:
+            raise self._no_proba()
+        proba = self.pipeline[-1].predict_proba(self._features(data))
+        return pd.DataFrame(np.asarray(proba), columns=self.classes)
+
     def predict_table(self, data: Any) -> pd.DataFrame:
         """`label`, `probability` (of that label; NaN without probabilities) and one column per class."""
-        frame = self.frame(data)
-        labels = self.predict(frame)
+        features = self._features(data)
+        model = self.pipeline[-1]
+        labels = self._labels(model.predict(features))
         table = pd.DataFrame({"label": ["|".join(x) for x in labels] if self.multi_label else labels})
-        if self.has_proba:
-            proba = self.predict_proba(frame)
-            if self.multi_label:
-                table["probability"] = [proba.iloc[i][row].min() if len(row) else np.nan
-                                        for i, row in enumerate(labels)]
-            else:
-                index = {c: i for i, c in enumerate(self.classes)}
-                table["probability"] = proba.to_numpy()[np.arange(len(frame)), [index[str(x)] for x in labels]]
-            table = pd.concat([table, proba], axis=1)
-        else:
+        if not self.has_proba:
             table["probability"] = np.nan
-        return table
+            return table
+        proba = pd.DataFrame(np.asarray(model.predict_proba(features)), columns=self.classes)
+        if self.multi_label:
+            table["probability"] = [proba.iloc[i][row].min() if len(row) else np.nan for i, row in enumerate(labels)]
+        else:
+            index = {c: i for i, c in enumerate(self.classes)}
+            table["probability"] = proba.to_numpy()[np.arange(len(proba)), [index[str(x)] for x in labels]]
+        return pd.concat([table, proba], axis=1)
 
 
 def _signature_columns(spec: dict[str, Any]) -> list[str]:
