@@ -29,10 +29,15 @@ def _two_ints(value: Any) -> tuple[int, int]:
 NgramRange = Annotated[tuple[int, int], BeforeValidator(_two_ints)]
 
 
-class FeatureSpec(Spec):
-    """Fields shared by every feature builder."""
+class BlockSpec(Spec):
+    """Fields shared by every feature builder: which columns it reads and its weight in the union."""
 
     name: str
     columns: list[str] | None = Field(None, description="input columns this builder reads (default: all text)")
     weight: float = Field(1.0, gt=0, description="weight of this block in the feature union")
+
+
+class FeatureSpec(BlockSpec):
+    """A text builder: a block whose columns are joined and cleaned before vectorizing."""
+
     clean: CleanSpec = Field(default_factory=CleanSpec)

@@ -56,7 +56,8 @@ def _demo_defaults(data: Any) -> dict[str, Any]:
     return {"text_columns": ["title", "body"], "label_column": label, "group_column": "id"}
 
 
-def _columns(data: Any) -> tuple[list[str], str, str | None]:
+def effective_columns(data: Any) -> tuple[list[str], str, str | None]:
+    """Text columns, label column and group column, with the demo corpus' defaults where unset."""
     text, label, group = data.text_columns, data.label_column, data.split.group_column
     if data.demo:
         defaults = _demo_defaults(data)
@@ -232,7 +233,7 @@ def prepare(data: Any, task: str, seed: int,
 
     Raises DataError naming the column or file at the first problem.
     """
-    text, label, group = _columns(data)
+    text, label, group = effective_columns(data)
     frames, sources = raw if raw is not None else read_raw(data)
     if data.rename:
         frames = {k: f.rename(columns=data.rename) for k, f in frames.items()}

@@ -35,6 +35,7 @@ class Entry(Generic[T]):
     build: Callable[..., T]
     summary: str
     trusted_types: tuple[str, ...] = ()
+    dense: bool = False
 
 
 class Registry(Generic[T]):
@@ -45,16 +46,18 @@ class Registry(Generic[T]):
         self._entries: dict[str, Entry[T]] = {}
 
     def register(
-        self, name: str, schema: type[Spec], summary: str, trusted_types: tuple[type | str, ...] = ()
+        self, name: str, schema: type[Spec], summary: str, trusted_types: tuple[type | str, ...] = (),
+        dense: bool = False,
     ) -> Callable[[Callable[..., T]], Callable[..., T]]:
         """Register a builder; `trusted_types` are the non-default types its fitted objects may hold,
-        which the safe model loader accepts (see `train.safe_load`)."""
+        which the safe model loader accepts (see `train.safe_load`); `dense` marks builders whose output
+        is a small dense block (pair similarities), which tree models read on their own."""
         names = tuple(t if isinstance(t, str) else f"{t.__module__}.{t.__qualname__}" for t in trusted_types)
 
         def decorate(build: Callable[..., T]) -> Callable[..., T]:
             if name in self._entries:
                 raise ValueError(f"{self.kind} {name!r} is registered twice")
-            self._entries[name] = Entry(name, schema, build, summary, names)
+            self._entries[name] = Entry(name, schema, build, summary, names, dense)
             return build
 
         return decorate

@@ -6,13 +6,14 @@ from typing import Any
 
 from sklearn.compose import ColumnTransformer
 
+import features.pairs  # noqa: F401  (registers the pair builders)
 import features.vectorizers  # noqa: F401  (registers the vectorizer builders)
-from features.builders import BUILDERS, FeatureSpec
+from features.builders import BUILDERS, BlockSpec
 from features.errors import ConfigError
 from features.registry import validate_spec
 
 
-def parse_specs(raw_specs: Any, where: str = "features") -> list[FeatureSpec]:
+def parse_specs(raw_specs: Any, where: str = "features") -> list[BlockSpec]:
     """Validate a list of builder specs; each is checked against its registered builder's own schema."""
     if not isinstance(raw_specs, list) or not raw_specs:
         raise ConfigError(f"{where}: expected a non-empty list of feature builders")
@@ -30,7 +31,7 @@ def parse_specs(raw_specs: Any, where: str = "features") -> list[FeatureSpec]:
     return specs  # type: ignore[return-value]
 
 
-def build_features(specs: list[FeatureSpec], text_columns: list[str], seed: int,
+def build_features(specs: list[BlockSpec], text_columns: list[str], seed: int,
                    dense: bool = False) -> ColumnTransformer:
     """One transformer for all specs; each block reads its own columns, blocks are weighted and stacked.
 
@@ -44,3 +45,13 @@ def build_features(specs: list[FeatureSpec], text_columns: list[str], seed: int,
         weights[name] = spec.weight
     return ColumnTransformer(blocks, transformer_weights=weights, remainder="drop",
                              sparse_threshold=0.0 if dense else 0.3)
+
+
+def dense_column_ranges(features: ColumnTransformer, specs: list[BlockSpec]) -> tuple[tuple[int, int], ...]:
+    """(start, stop) output columns of the fitted union's blocks built by dense (pair) builders."""
+    ranges = []
+    for i, spec in enumerate(specs):
+        if BUILDERS.get(spec.name, "features").dense:
+            block = features.output_indices_[f"{i}_{spec.name}"]
+            ranges.append((int(block.start), int(block.stop)))
+    return tuple(ranges)

@@ -10,7 +10,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 
-from features.builders import FeatureSpec
+from features.builders import BUILDERS, BlockSpec
 from features.errors import ConfigError
 from features.registry import Spec, error_lines
 from features.union import parse_specs
@@ -115,7 +115,7 @@ class Config(Spec):
     tracking: TrackingSpec = Field(default_factory=TrackingSpec)
 
     _path: Path | None = PrivateAttr(None)
-    _feature_specs: list[FeatureSpec] = PrivateAttr(default_factory=list)
+    _feature_specs: list[BlockSpec] = PrivateAttr(default_factory=list)
 
     @field_validator("features", mode="before")
     @classmethod
@@ -129,7 +129,7 @@ class Config(Spec):
         return self._path
 
     @property
-    def feature_specs(self) -> list[FeatureSpec]:
+    def feature_specs(self) -> list[BlockSpec]:
         return self._feature_specs
 
     @property
@@ -188,8 +188,10 @@ def _resolve_paths(data: DataSpec, base: Path) -> None:
 
 def _check_cross_fields(config: Config) -> None:
     """Rules that span sections: builder columns must be input columns; stance needs a headline and a body."""
+    from features.data import effective_columns
+
     lines = []
-    text = config.data.text_columns
+    text = effective_columns(config.data)[0]
     for i, spec in enumerate(config.feature_specs):
         missing = [c for c in (spec.columns or []) if c not in text]
         if missing:
@@ -198,6 +200,12 @@ def _check_cross_fields(config: Config) -> None:
             )
     if config.task == "stance" and len(text) != 2:
         lines.append("data.text_columns: stance expects two columns, the claim/headline and the body")
+    if config.model.name == "two_stage":
+        if config.task != "stance":
+            lines.append("model.name: two_stage is a stance model; use it with task: stance")
+        if not any(BUILDERS.get(spec.name, "features").dense for spec in config.feature_specs):
+            dense = ", ".join(entry.name for entry in BUILDERS if entry.dense)
+            lines.append(f"model.name: two_stage needs at least one dense pair builder in features ({dense})")
     if config.tracking.register_as and not config.tracking.log_model:
         lines.append("tracking.register_as: registering needs a logged model; set tracking.log_model: true")
     if config.task == "stance" and config.data.multi_label:

@@ -17,6 +17,7 @@ from sklearn.svm import LinearSVC
 
 from features.errors import ConfigError
 from features.registry import Registry, Spec, closest
+from train.two_stage import TwoStageStanceClassifier
 
 MODELS: Registry[BaseEstimator] = Registry("model")
 
@@ -35,6 +36,7 @@ class ModelSpec(Spec):
 
 _DEFAULTS: dict[str, dict[str, Any]] = {}
 NEEDS_DENSE = frozenset({"hist_gb"})  # models whose fit rejects sparse matrices
+NEEDS_DENSE_BLOCKS = frozenset({"two_stage"})  # models told which columns come from dense pair builders
 
 
 # Fitted-state types skops does not trust by default; the safe loader accepts exactly these (and ours).
@@ -57,8 +59,11 @@ _register("mlp", MLPClassifier, "one- or two-layer perceptron",
           ("sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
            "sklearn.neural_network._stochastic_optimizers.SGDOptimizer"),
           hidden_layer_sizes=(100,), early_stopping=True)
-_register("hist_gb", HistGradientBoostingClassifier, "histogram gradient boosting (dense features)",
-          ("sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",))
+_TREES = ("sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",)
+_register("hist_gb", HistGradientBoostingClassifier, "histogram gradient boosting (dense features)", _TREES)
+_register("two_stage", TwoStageStanceClassifier,
+          "stance: related vs unrelated, then agree/disagree/discuss (boosting + linear, class-balanced)",
+          (*_TREES, "train.two_stage.TwoStageStanceClassifier"))
 
 
 def _accepts(cls: type, name: str) -> bool:

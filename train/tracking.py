@@ -134,7 +134,7 @@ def log_dataset(frame: Any, name: str, source: str, digest: str, targets: str, c
         warnings.filterwarnings("ignore", message="Hint: Inferred schema contains integer")
         dataset = mlflow.data.from_pandas(frame, source=dataset_source(source), name=name, targets=targets,
                                           digest=digest)
-    mlflow.log_input(dataset, context=context)
+        mlflow.log_input(dataset, context=context)
 
 
 def dataset_source(source: str) -> Any:
