@@ -31,7 +31,7 @@ def fit(model_spec: dict, corpus, features: list[dict] | None = None, seed: int 
 
 
 def test_the_registry_offers_the_documented_models():
-    assert MODELS.names() == sorted(SPARSE_MODELS + ["hist_gb"])
+    assert MODELS.names() == sorted(SPARSE_MODELS + ["hist_gb", "two_stage"])
 
 
 @pytest.mark.parametrize("name", SPARSE_MODELS)
@@ -156,5 +156,5 @@ def test_an_unknown_model_name_lists_the_valid_names():
         build_model(ModelSpec(name="logregg"), 0)
     assert str(caught.value) == (
         "model.name: unknown model 'logregg' (did you mean 'logreg'?); valid names: complement_nb, hist_gb, "
-        "linear_svm, logreg, mlp, multinomial_nb, ridge, sgd"
+        "linear_svm, logreg, mlp, multinomial_nb, ridge, sgd, two_stage"
     )
