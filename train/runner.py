@@ -255,12 +255,13 @@ def run_training(config: Config, reporter: Reporter | None = None) -> RunResult:
         fitted = fit_pipeline(config, data, reporter)
         with reporter.stage("evaluate"):
             metrics = evaluate_fit(config, data, fitted, out)
-            metrics["model_size_bytes"] = float(model_size_bytes(fitted.pipeline))
             metrics.update(dev)
         with reporter.stage("log"):
-            mlflow.log_metrics(metrics)
             mlflow.log_artifacts(tmp, "evaluation")
             model_uri = _log_model(config, data, fitted) if config.tracking.log_model else None
+            size = tracking.model_file_size(model_uri) if model_uri else None
+            metrics["model_size_bytes"] = float(size if size is not None else model_size_bytes(fitted.pipeline))
+            mlflow.log_metrics(metrics)
             registered = _register(config, model_uri, run.info.run_id)
         artifacts = sorted(p.name for p in out.iterdir())
     return RunResult(run.info.run_id, config.experiment_name, run.info.experiment_id, uri, model_uri,

@@ -172,20 +172,30 @@ def signature(columns: list[str], output: Any, accept_text: bool) -> Any:
 
 def log_model(pipeline: Any, example: Any, output: Any, metadata: dict[str, Any]) -> str:
     """Log the pipeline in our flavor (sklearn/skops + python_function via train.serving); returns its URI."""
-    import skops.io as sio
     from mlflow.models import Model
 
     import train.flavor
+    from train.safe_load import allowed_types
 
     info = Model.log(
         artifact_path=None,
         name="model",
         flavor=train.flavor,
         sk_model=pipeline,
-        trusted_types=sio.get_untrusted_types(data=sio.dumps(pipeline)),
+        trusted_types=sorted(allowed_types()),
         signature=signature(list(example.columns), output, metadata.get("task") != "stance"),
         input_example=example,
         pip_requirements=pip_requirements(),
         metadata={"secnews": {**metadata, "versions": versions()}},
     )
     return info.model_uri
+
+
+def model_file_size(model_uri: str) -> int | None:
+    """Bytes of the logged model's skops file, read from the artifact store's listing."""
+    import mlflow
+
+    for info in mlflow.artifacts.list_artifacts(artifact_uri=model_uri):
+        if info.path.endswith(".skops"):
+            return info.file_size
+    return None

@@ -18,8 +18,10 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import Interval
+from threadpoolctl import threadpool_limits
 
 UNRELATED = "unrelated"
+SMALL_BATCH = 2000
 RELATED = ("agree", "disagree", "discuss")
 
 
@@ -91,13 +93,18 @@ class TwoStageStanceClassifier(ClassifierMixin, BaseEstimator):
         weighted = np.mean(parts, axis=0) * np.asarray(self.class_weights, dtype=float)
         return weighted / weighted.sum(axis=1, keepdims=True)
 
-    def predict_proba(self, X: Any) -> np.ndarray:
+    def _probabilities(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
+        """P(related) and the stage-2 distribution. Small batches run the trees on one thread: OpenMP start-up
+        per tree dominated 3-row predictions on a busy 2-core machine (18 s instead of 0.1 s)."""
         dense, rest = self._split(X)
-        p_related = self.stage1_.predict_proba(dense)[:, 1]
-        return np.column_stack([self._stage2(dense, rest) * p_related[:, None], 1.0 - p_related])
+        with threadpool_limits(limits=1 if len(dense) < SMALL_BATCH else None, user_api="openmp"):
+            return self.stage1_.predict_proba(dense)[:, 1], self._stage2(dense, rest)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        p_related, stage2 = self._probabilities(X)
+        return np.column_stack([stage2 * p_related[:, None], 1.0 - p_related])
 
     def predict(self, X: Any) -> np.ndarray:
-        dense, rest = self._split(X)
-        p_related = self.stage1_.predict_proba(dense)[:, 1]
-        related_label = np.asarray(RELATED, dtype=object)[self._stage2(dense, rest).argmax(axis=1)]
+        p_related, stage2 = self._probabilities(X)
+        related_label = np.asarray(RELATED, dtype=object)[stage2.argmax(axis=1)]
         return np.where(p_related > self.threshold, related_label, UNRELATED).astype(object)

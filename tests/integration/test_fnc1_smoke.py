@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pytest
 import yaml
 
 from train.config import load_config
@@ -29,6 +30,7 @@ def _subset(folder: Path, split: str, bodies: int, seed: int, out: Path) -> None
     texts[texts["Body ID"].isin(chosen)].to_csv(out / f"{split}_bodies.csv", index=False)
 
 
+@pytest.mark.slow
 def test_fnc1_config_trains_on_a_small_subset_in_under_a_minute(secnews_data: Path, tmp_path: Path,
                                                                  mlflow_store: Any) -> None:
     fnc = secnews_data / "fnc1"

@@ -276,5 +276,15 @@ def test_compact_vectorizer_round_trips_its_vocabulary_through_pickle():
 
 def test_compact_vectorizer_stores_the_vocabulary_as_flat_values():
     state = CompactTfidfVectorizer().fit(["alpha beta"]).__getstate__()
-    assert isinstance(state["vocabulary_"], str)
+    assert "vocabulary_" not in state
+    assert state["vocabulary_utf8_"].dtype == np.uint8
+    assert state["vocabulary_offsets_"].dtype == np.int64
     assert state["vocabulary_index_"].dtype == np.int64
+
+
+def test_compact_vectorizer_round_trips_non_ascii_terms_through_skops():
+    import skops.io as sio
+
+    vectorizer = CompactTfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3)).fit(["Ashkara Gate – café ñandú"])
+    loaded = sio.loads(sio.dumps(vectorizer), trusted=sio.get_untrusted_types(data=sio.dumps(vectorizer)))
+    assert loaded.vocabulary_ == vectorizer.vocabulary_
