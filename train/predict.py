@@ -67,8 +67,8 @@ class SecnewsModel:
         if not isinstance(data, pd.DataFrame):
             texts = ["" if t is None else str(t) for t in np.asarray(data, dtype=object).ravel()]
             if self.task == "stance":
-                raise DataError("stance models take pairs: give a DataFrame with columns "
-                                f"{', '.join(self.input_columns)}")
+                raise DataError("stance models take (claim, body) pairs, not single texts: give a file "
+                                f"(--input) or DataFrame with columns {', '.join(self.input_columns)}")
             data = pd.DataFrame({c: [""] * len(texts) for c in self.input_columns[:-1]}
                                 | {self.input_columns[-1]: texts})
         missing = [c for c in self.input_columns if c not in data.columns]
