@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 app = typer.Typer(help="Train, compare and use security-news classifiers.", no_args_is_help=True,
@@ -50,7 +51,7 @@ class RichReporter:
         err.print(f"[green]✓[/green] {name:<10} {time.perf_counter() - start:6.1f}s")
 
     def warn(self, message: str) -> None:
-        err.print(f"[yellow]warning:[/yellow] {message}")
+        err.print(f"[yellow]warning:[/yellow] {escape(message)}")
 
     def summary(self, summary: dict[str, Any]) -> None:
         if self.quiet:
@@ -62,7 +63,7 @@ class RichReporter:
         table.add_column("test", justify="right")
         train_counts, test_counts = summary["classes"]["train"], summary["classes"]["test"]
         for label in sorted(set(train_counts) | set(test_counts)):
-            table.add_row(label, str(train_counts.get(label, 0)), str(test_counts.get(label, 0)))
+            table.add_row(escape(label), str(train_counts.get(label, 0)), str(test_counts.get(label, 0)))
         table.add_row("[bold]rows[/bold]", str(rows["train"]), str(rows["test"]))
         err.print(table)
         length = summary["text_length"]["train"]
@@ -174,7 +175,7 @@ def predict(
         raise typer.BadParameter("expected jsonl or csv", param_hint="--output-format")
     loaded = load_model(model, tracking_uri)
     for message in loaded.warnings:
-        err.print(f"[yellow]warning:[/yellow] {message}", markup=True)
+        err.print(f"[yellow]warning:[/yellow] {escape(message)}")
     mapping = {k: v for k, v in {"title": title_column, "body": body_column, "headline": headline_column}.items() if v}
     if text_column:
         mapping[loaded.input_columns[-1]] = text_column
