@@ -47,11 +47,11 @@ def build_features(specs: list[BlockSpec], text_columns: list[str], seed: int,
                              sparse_threshold=0.0 if dense else 0.3)
 
 
-def dense_column_ranges(features: ColumnTransformer, specs: list[BlockSpec]) -> tuple[tuple[int, int], ...]:
-    """(start, stop) output columns of the fitted union's blocks built by dense (pair) builders."""
-    ranges = []
+def column_blocks(features: ColumnTransformer, specs: list[BlockSpec]) -> tuple[tuple[str, int, int, bool], ...]:
+    """(builder name, start, stop, dense) of each block of a fitted union's output, in column order."""
+    blocks = []
     for i, spec in enumerate(specs):
-        if BUILDERS.get(spec.name, "features").dense:
-            block = features.output_indices_[f"{i}_{spec.name}"]
-            ranges.append((int(block.start), int(block.stop)))
-    return tuple(ranges)
+        block = features.output_indices_[f"{i}_{spec.name}"]
+        dense = BUILDERS.get(spec.name, "features").dense
+        blocks.append((spec.name, int(block.start), int(block.stop), dense))
+    return tuple(blocks)

@@ -203,9 +203,14 @@ def _check_cross_fields(config: Config) -> None:
     if config.model.name == "two_stage":
         if config.task != "stance":
             lines.append("model.name: two_stage is a stance model; use it with task: stance")
-        if not any(BUILDERS.get(spec.name, "features").dense for spec in config.feature_specs):
+        dense_in_config = [s.name for s in config.feature_specs if BUILDERS.get(s.name, "features").dense]
+        if not dense_in_config:
             dense = ", ".join(entry.name for entry in BUILDERS if entry.dense)
             lines.append(f"model.name: two_stage needs at least one dense pair builder in features ({dense})")
+        for name in config.model.params.get("stage1_features") or []:
+            if name not in dense_in_config:
+                lines.append(f"model.params.stage1_features: '{name}' is not a dense pair builder in features "
+                             f"({', '.join(dense_in_config) or 'none'})")
     if config.tracking.register_as and not config.tracking.log_model:
         lines.append("tracking.register_as: registering needs a logged model; set tracking.log_model: true")
     if config.task == "stance" and config.data.multi_label:

@@ -36,7 +36,7 @@ class ModelSpec(Spec):
 
 _DEFAULTS: dict[str, dict[str, Any]] = {}
 NEEDS_DENSE = frozenset({"hist_gb"})  # models whose fit rejects sparse matrices
-NEEDS_DENSE_BLOCKS = frozenset({"two_stage"})  # models told which columns come from dense pair builders
+NEEDS_COLUMN_BLOCKS = frozenset({"two_stage"})  # models told which columns each feature builder produced
 
 
 # Fitted-state types skops does not trust by default; the safe loader accepts exactly these (and ours).

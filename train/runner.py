@@ -16,11 +16,11 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MultiLabelBinarizer
 
 from features.data import STANCE_LABELS, Prepared, dev_split, prepare, read_raw
-from features.union import build_features, dense_column_ranges
+from features.union import build_features, column_blocks
 from train import evaluate
 from train.config import Config, check_model_params, resolved_dict
 from train.fnc import fnc_metrics
-from train.models import NEEDS_DENSE, NEEDS_DENSE_BLOCKS, build_model, scores
+from train.models import NEEDS_COLUMN_BLOCKS, NEEDS_DENSE, build_model, scores
 
 STAGES = ("load", "validate", "dev", "vectorize", "fit", "evaluate", "log")
 
@@ -98,8 +98,8 @@ def fit_pipeline(config: Config, data: Prepared, reporter: Reporter) -> Fitted:
         start = time.perf_counter()
         X_train = features.fit_transform(data.X("train"), y_train)
         timings["vectorize_time_s"] = time.perf_counter() - start
-    if config.model.name in NEEDS_DENSE_BLOCKS and model.get_params().get("dense_columns") is None:
-        model.set_params(dense_columns=dense_column_ranges(features, config.feature_specs))
+    if config.model.name in NEEDS_COLUMN_BLOCKS and model.get_params().get("column_blocks") is None:
+        model.set_params(column_blocks=column_blocks(features, config.feature_specs))
     with reporter.stage("fit"):
         start = time.perf_counter()
         model.fit(X_train, y_train)

@@ -26,11 +26,18 @@ RELATED = ("agree", "disagree", "discuss")
 
 
 class TwoStageStanceClassifier(ClassifierMixin, BaseEstimator):
-    """Related/unrelated, then the related class; `dense_columns` are (start, stop) column ranges of dense
-    features, filled in by the trainer from the registered builders when left unset."""
+    """Related/unrelated, then the related class.
+
+    `column_blocks` describes the feature matrix as (builder name, start, stop, dense) tuples; the trainer fills
+    it in from the fitted feature union. Stage 1 reads the dense blocks named in `stage1_features` (default:
+    every dense block) and, with `stage1_lr_C`, averages boosting with a logistic regression. Stage 2 reads all
+    dense blocks with boosting, and dense + sparse blocks with logistic regression.
+    """
 
     _parameter_constraints: dict[str, list[Any]] = {
-        "dense_columns": [list, tuple, None],
+        "column_blocks": [list, tuple, None],
+        "stage1_features": [list, tuple, None],
+        "stage1_lr_C": [Interval(Real, 0, None, closed="neither"), None],
         "threshold": [Interval(Real, 0, 1, closed="neither")],
         "class_weights": [list, tuple],
         "lr_C": [Interval(Real, 0, None, closed="neither")],
@@ -38,26 +45,43 @@ class TwoStageStanceClassifier(ClassifierMixin, BaseEstimator):
         "random_state": ["random_state"],
     }
 
-    def __init__(self, dense_columns: tuple[tuple[int, int], ...] | None = None, threshold: float = 0.5,
-                 class_weights: tuple[float, float, float] = (1.0, 1.0, 1.0), lr_C: float = 0.3,
-                 hgb_iter: int = 300, random_state: int | None = 0) -> None:
-        self.dense_columns = dense_columns
+    def __init__(self, column_blocks: tuple[tuple[str, int, int, bool], ...] | None = None,
+                 stage1_features: tuple[str, ...] | None = None, stage1_lr_C: float | None = None,
+                 threshold: float = 0.5, class_weights: tuple[float, float, float] = (1.0, 1.0, 1.0),
+                 lr_C: float = 0.3, hgb_iter: int = 300, random_state: int | None = 0) -> None:
+        self.column_blocks = column_blocks
+        self.stage1_features = stage1_features
+        self.stage1_lr_C = stage1_lr_C
         self.threshold = threshold
         self.class_weights = class_weights
         self.lr_C = lr_C
         self.hgb_iter = hgb_iter
         self.random_state = random_state
 
-    def _split(self, X: Any) -> tuple[np.ndarray, Any]:
-        """The dense block as an array, and everything else (sparse or dense) for the linear model."""
+    def _columns(self, n_columns: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Column indexes of stage 1, of the dense blocks, and of everything else."""
+        blocks = self.column_blocks or (("all", 0, n_columns, True),)
+        dense = [(name, np.arange(a, b)) for name, a, b, is_dense in blocks if is_dense]
+        if not dense:
+            raise ValueError("two_stage needs at least one dense feature block (a pair builder)")
+        stage1 = [cols for name, cols in dense if self.stage1_features is None or name in self.stage1_features]
+        if not stage1:
+            raise ValueError(f"stage1_features {list(self.stage1_features or [])} match no dense feature block; "
+                             f"dense blocks: {[name for name, _ in dense]}")
+        dense_idx = np.concatenate([cols for _, cols in dense])
+        return np.concatenate(stage1), dense_idx, np.setdiff1d(np.arange(n_columns), dense_idx)
+
+    def _parts(self, X: Any) -> tuple[np.ndarray, np.ndarray, Any]:
+        """Stage-1 array, dense array, and the remaining (sparse or dense) columns or None."""
         X = sp.csr_matrix(X) if sp.issparse(X) else np.asarray(X)
-        ranges = self.dense_columns or ((0, X.shape[1]),)
-        dense_idx = np.concatenate([np.arange(a, b) for a, b in ranges])
-        rest_idx = np.setdiff1d(np.arange(X.shape[1]), dense_idx)
-        dense = X[:, dense_idx]
-        dense = dense.toarray() if sp.issparse(dense) else dense
+        stage1_idx, dense_idx, rest_idx = self._columns(X.shape[1])
+
+        def take(idx: np.ndarray) -> np.ndarray:
+            part = X[:, idx]
+            return np.asarray(part.toarray() if sp.issparse(part) else part, dtype=np.float64)
+
         rest = X[:, rest_idx] if len(rest_idx) else None
-        return np.asarray(dense, dtype=np.float64), rest
+        return take(stage1_idx), take(dense_idx), rest
 
     def _linear_input(self, dense: np.ndarray, rest: Any) -> Any:
         scaled = self.scaler_.transform(dense)
@@ -73,12 +97,17 @@ class TwoStageStanceClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"two_stage expects stance labels {RELATED + (UNRELATED,)}, got {unknown}")
         if len(self.class_weights) != 3:
             raise ValueError("class_weights needs three numbers (agree, disagree, discuss)")
-        dense, rest = self._split(X)
+        stage1, dense, rest = self._parts(X)
         related = y != UNRELATED
         self.classes_ = np.array([*RELATED, UNRELATED], dtype=object)
-        self.n_features_in_ = dense.shape[1] + (rest.shape[1] if rest is not None else 0)
+        self.n_features_in_ = X.shape[1]
         self.stage1_ = HistGradientBoostingClassifier(max_iter=self.hgb_iter, learning_rate=0.1,
-                                                      random_state=self.random_state).fit(dense, related)
+                                                      random_state=self.random_state).fit(stage1, related)
+        self.stage1_linear_ = None
+        if self.stage1_lr_C is not None:
+            self.stage1_scaler_ = StandardScaler().fit(stage1)
+            self.stage1_linear_ = LogisticRegression(C=self.stage1_lr_C, max_iter=2000)
+            self.stage1_linear_.fit(self.stage1_scaler_.transform(stage1), related)
         self.boosting_ = HistGradientBoostingClassifier(max_iter=self.hgb_iter, learning_rate=0.05,
                                                         class_weight="balanced", random_state=self.random_state)
         self.boosting_.fit(dense[related], y[related])
@@ -88,17 +117,19 @@ class TwoStageStanceClassifier(ClassifierMixin, BaseEstimator):
         self.linear_.fit(self._linear_input(dense[related], rest_related), y[related])
         return self
 
-    def _stage2(self, dense: np.ndarray, rest: Any) -> np.ndarray:
-        parts = [self.boosting_.predict_proba(dense), self.linear_.predict_proba(self._linear_input(dense, rest))]
-        weighted = np.mean(parts, axis=0) * np.asarray(self.class_weights, dtype=float)
-        return weighted / weighted.sum(axis=1, keepdims=True)
-
     def _probabilities(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
         """P(related) and the stage-2 distribution. Small batches run the trees on one thread: OpenMP start-up
         per tree dominated 3-row predictions on a busy 2-core machine (18 s instead of 0.1 s)."""
-        dense, rest = self._split(X)
+        stage1, dense, rest = self._parts(X)
         with threadpool_limits(limits=1 if len(dense) < SMALL_BATCH else None, user_api="openmp"):
-            return self.stage1_.predict_proba(dense)[:, 1], self._stage2(dense, rest)
+            p_related = self.stage1_.predict_proba(stage1)[:, 1]
+            if self.stage1_linear_ is not None:
+                linear = self.stage1_linear_.predict_proba(self.stage1_scaler_.transform(stage1))[:, 1]
+                p_related = 0.5 * (p_related + linear)
+            parts = [self.boosting_.predict_proba(dense),
+                     self.linear_.predict_proba(self._linear_input(dense, rest))]
+        weighted = np.mean(parts, axis=0) * np.asarray(self.class_weights, dtype=float)
+        return p_related, weighted / weighted.sum(axis=1, keepdims=True)
 
     def predict_proba(self, X: Any) -> np.ndarray:
         p_related, stage2 = self._probabilities(X)

@@ -39,7 +39,6 @@ def test_fnc1_config_trains_on_a_small_subset_in_under_a_minute(secnews_data: Pa
     config = yaml.safe_load((REPO / "configs" / "stance" / "fnc1.yaml").read_text())
     for key in ("train", "train_bodies", "test", "test_bodies"):
         config["data"][key] = str(tmp_path / Path(config["data"][key]).name)
-    config["features"][0]["n_components"] = 20
     config["model"]["params"]["hgb_iter"] = 50
     path = tmp_path / "fnc1-small.yaml"
     path.write_text(yaml.safe_dump(config))

@@ -13,14 +13,16 @@ from features.data import Prepared, dev_split
 from features.errors import ConfigError
 from features.pairs import (
     LEXICON_NAMES,
+    RELATEDNESS_NAMES,
     SIMILARITY_NAMES,
     BodyStyle,
     LexiconFeatures,
+    RelatednessFeatures,
     SimilarityFeatures,
     distinct_bodies,
     split_sentences,
 )
-from features.union import build_features, dense_column_ranges, parse_specs
+from features.union import build_features, column_blocks, parse_specs
 from train.config import parse_config
 from train.safe_load import allowed_types
 from train.two_stage import TwoStageStanceClassifier
@@ -84,9 +86,10 @@ def test_pair_features_ignore_column_names_claim_first_body_second() -> None:
     assert np.array_equal(a, b)
 
 
-def test_lexicon_features_see_refuting_words_in_the_body() -> None:
+@pytest.mark.parametrize("ranking", ["stems", "tfidf"])
+def test_lexicon_features_see_refuting_words_in_the_body(ranking: str) -> None:
     frame = pair_frame()[["headline", "body"]]
-    out = LexiconFeatures().fit(frame).transform(frame)
+    out = LexiconFeatures(ranking=ranking).fit(frame).transform(frame)
     assert out.shape[1] == len(LEXICON_NAMES)
     refuting = LEXICON_NAMES.index("body_refuting")
     assert out[3, refuting] > 0  # b2 says "denied ... false ... no"
@@ -116,25 +119,60 @@ def test_pair_builders_are_deterministic() -> None:
     assert np.array_equal(first, second)
 
 
-def _stance_pipeline(frame: pd.DataFrame) -> Pipeline:
-    specs = parse_specs([{"name": "pair_similarity", "n_components": 5}, {"name": "pair_lexicon"},
-                         {"name": "body_style", "min_df": 0.3}])
+def _stance_pipeline(frame: pd.DataFrame, **params: object) -> Pipeline:
+    specs = parse_specs([{"name": "pair_relatedness"}, {"name": "pair_similarity", "n_components": 5},
+                         {"name": "pair_lexicon"}, {"name": "body_style", "min_df": 0.3}])
     features = build_features(specs, ["headline", "body"], seed=0)
     X = features.fit_transform(frame[["headline", "body"]])
-    model = TwoStageStanceClassifier(dense_columns=dense_column_ranges(features, specs), hgb_iter=20)
+    model = TwoStageStanceClassifier(column_blocks=column_blocks(features, specs), hgb_iter=20, **params)
     model.fit(X, frame["stance"])
     return Pipeline([("features", features), ("model", model)])
 
 
-def test_dense_column_ranges_cover_only_the_dense_pair_blocks() -> None:
+def test_column_blocks_name_each_builder_its_columns_and_density() -> None:
     specs = parse_specs([{"name": "pair_similarity", "n_components": 5}, {"name": "body_style", "min_df": 0.3},
                          {"name": "pair_lexicon"}])
     features = build_features(specs, ["headline", "body"], seed=0)
     features.fit(pair_frame()[["headline", "body"]])
-    similarity, lexicon = dense_column_ranges(features, specs)
-    assert similarity == (0, len(SIMILARITY_NAMES))
-    assert lexicon[1] - lexicon[0] == len(LEXICON_NAMES)
-    assert lexicon[0] > similarity[1]  # the sparse style block sits between them
+    similarity, style, lexicon = column_blocks(features, specs)
+    assert similarity == ("pair_similarity", 0, len(SIMILARITY_NAMES), True)
+    assert style[0] == "body_style" and style[3] is False
+    assert lexicon == ("pair_lexicon", style[2], style[2] + len(LEXICON_NAMES), True)
+
+
+def test_relatedness_features_find_the_claims_words_in_its_own_body() -> None:
+    frame = pair_frame()[["headline", "body"]]
+    out = RelatednessFeatures().fit(frame).transform(frame)
+    assert out.shape == (len(frame), len(RELATEDNESS_NAMES))
+    coverage = RELATEDNESS_NAMES.index("idf_coverage")
+    assert out[0, coverage] > out[9, coverage]  # same claim: its own body vs an unrelated one
+    names = RELATEDNESS_NAMES.index("names_in_body")
+    assert out[0, names] == 1.0  # "Talmir" appears in b1
+
+
+def test_relatedness_needs_no_vocabulary_for_new_names() -> None:
+    train = pair_frame()[["headline", "body"]]
+    features = RelatednessFeatures().fit(train)
+    new = pd.DataFrame({"headline": ["Minister of Zorblax resigns"],
+                        "body": ["The Zorblax minister resigned on Monday. Zorblax officials confirmed it."]})
+    out = features.transform(new)
+    assert out[0, RELATEDNESS_NAMES.index("unseen_found")] == 1.0
+    assert out[0, RELATEDNESS_NAMES.index("names_in_body")] == 1.0
+
+
+def test_stage1_can_read_only_the_named_blocks_and_average_a_linear_model() -> None:
+    frame = pair_frame(repeat=4)
+    pipeline = _stance_pipeline(frame, stage1_features=("pair_relatedness",), stage1_lr_C=1.0)
+    model = pipeline[-1]
+    assert model.stage1_.n_features_in_ == len(RELATEDNESS_NAMES)
+    assert model.stage1_linear_ is not None
+    assert np.allclose(pipeline.predict_proba(frame[["headline", "body"]]).sum(axis=1), 1.0)
+
+
+def test_stage1_features_must_name_a_dense_block() -> None:
+    frame = pair_frame(repeat=2)
+    with pytest.raises(ValueError, match=r"stage1_features \['body_style'\] match no dense feature block"):
+        _stance_pipeline(frame, stage1_features=("body_style",))
 
 
 def test_two_stage_predicts_stance_labels_and_probabilities() -> None:
@@ -168,7 +206,7 @@ def _stance_config(features: list[dict], model: str = "two_stage", task: str = "
 
 def test_two_stage_needs_a_dense_pair_builder() -> None:
     with pytest.raises(ConfigError, match=r"^model.name: two_stage needs at least one dense pair builder in "
-                                          r"features \(pair_lexicon, pair_similarity\)$"):
+                                          r"features \(pair_lexicon, pair_relatedness, pair_similarity\)$"):
         parse_config(_stance_config([{"name": "body_style"}]))
 
 
@@ -191,3 +229,11 @@ def test_the_dev_split_keeps_each_body_on_one_side() -> None:
     dev = dev_split(data, 0.3, seed=1)
     assert set(dev.train["body_id"]).isdisjoint(dev.test["body_id"])
     assert len(dev.train) + len(dev.test) == len(frame)
+
+
+def test_stage1_features_in_the_config_must_be_dense_builders_it_uses() -> None:
+    config = _stance_config([{"name": "pair_relatedness"}, {"name": "body_style"}])
+    config["model"]["params"] = {"stage1_features": ["body_style"]}
+    with pytest.raises(ConfigError, match=r"^model.params.stage1_features: 'body_style' is not a dense pair builder "
+                                          r"in features \(pair_relatedness\)$"):
+        parse_config(config)
