@@ -178,16 +178,25 @@ def _split(frame: pd.DataFrame, data: Any, label: str, group: str | None, seed: 
         if not group:
             raise DataError("data.split.group_column: a grouped split needs a group column")
         _check_columns(frame, [group], "data.split.group_column")
-        splitter = GroupShuffleSplit(n_splits=1, test_size=split.test_size, random_state=seed)
-        train_idx, test_idx = next(splitter.split(frame, groups=frame[group].astype(str)))
-        return frame.iloc[train_idx].reset_index(drop=True), frame.iloc[test_idx].reset_index(drop=True)
-    stratify = None if (method == "random" or data.multi_label) else frame[label]
-    try:
-        train, test = train_test_split(frame, test_size=split.test_size, random_state=seed, stratify=stratify)
-    except ValueError as exc:
-        raise DataError(f"data.split: cannot make a stratified split ({exc}); "
-                        "lower data.split.test_size or add examples to the rare classes") from None
-    return train.reset_index(drop=True), test.reset_index(drop=True)
+        return _hold_out(frame, split.test_size, seed, group=group)
+    stratify = None if (method == "random" or data.multi_label) else label
+    return _hold_out(frame, split.test_size, seed, stratify=stratify, size_key="data.split.test_size")
+
+
+def _hold_out(frame: pd.DataFrame, size: float, seed: int, group: str | None = None, stratify: str | None = None,
+              size_key: str = "data.split.test_size") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split off `size` of the rows: whole groups when `group` is set, else stratified by the `stratify` column."""
+    if group:
+        splitter = GroupShuffleSplit(n_splits=1, test_size=size, random_state=seed)
+        kept, held = next(splitter.split(frame, groups=frame[group].astype(str)))
+    else:
+        try:
+            kept, held = train_test_split(np.arange(len(frame)), test_size=size, random_state=seed,
+                                          stratify=frame[stratify] if stratify else None)
+        except ValueError as exc:
+            raise DataError(f"data.split: cannot make a stratified split ({exc}); "
+                            f"lower {size_key} or add examples to the rare classes") from None
+    return frame.iloc[kept].reset_index(drop=True), frame.iloc[held].reset_index(drop=True)
 
 
 def _class_counts(frame: pd.DataFrame, label: str, multi_label: bool) -> dict[str, int]:
@@ -284,15 +293,10 @@ def dev_split(data: Prepared, dev_size: float, seed: int) -> Prepared:
     The returned Prepared has the fitting part as `train` and the dev part as `test`; the real test split
     is not touched.
     """
-    frame = data.train
-    if data.group_column and data.group_column in frame.columns:
-        splitter = GroupShuffleSplit(n_splits=1, test_size=dev_size, random_state=seed)
-        fit_idx, dev_idx = next(splitter.split(frame, groups=frame[data.group_column].astype(str)))
-    else:
-        stratify = None if data.multi_label else frame[data.label_column]
-        fit_idx, dev_idx = train_test_split(np.arange(len(frame)), test_size=dev_size, random_state=seed,
-                                            stratify=stratify)
-    fit_part, dev_part = frame.iloc[fit_idx].reset_index(drop=True), frame.iloc[dev_idx].reset_index(drop=True)
+    grouped = data.group_column if data.group_column in data.train.columns else None
+    stratify = None if grouped or data.multi_label else data.label_column
+    fit_part, dev_part = _hold_out(data.train, dev_size, seed, group=grouped, stratify=stratify,
+                                   size_key="data.split.dev_size")
     columns = [*data.text_columns, data.label_column]
     return replace(data, train=fit_part, test=dev_part, warnings=[],
                    digests={"train": digest(fit_part, columns), "test": digest(dev_part, columns)})
