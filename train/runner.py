@@ -22,8 +22,6 @@ from train.config import Config, check_model_params, resolved_dict
 from train.fnc import fnc_metrics
 from train.models import NEEDS_COLUMN_BLOCKS, NEEDS_DENSE, build_model, scores
 
-STAGES = ("load", "validate", "dev", "vectorize", "fit", "evaluate", "log")
-
 
 class Reporter(Protocol):
     """Receives stage progress and messages (the CLI shows them with Rich; tests pass a silent one)."""
@@ -105,13 +103,13 @@ def fit_pipeline(config: Config, data: Prepared, reporter: Reporter) -> Fitted:
         model.fit(X_train, y_train)
         timings["fit_time_s"] = time.perf_counter() - start + timings["vectorize_time_s"]
     pipeline = Pipeline([("features", features), ("model", model)])
-    X_test = data.X("test")
     start = time.perf_counter()
-    y_pred = pipeline.predict(X_test)
+    X_test = features.transform(data.X("test"))  # once, for both the predictions and the class scores
+    y_pred = model.predict(X_test)
     elapsed = time.perf_counter() - start
-    timings["predict_rows_per_s"] = len(X_test) / elapsed if elapsed > 0 else float("inf")
+    timings["predict_rows_per_s"] = len(data.test) / elapsed if elapsed > 0 else float("inf")
     try:
-        class_scores = scores(pipeline, X_test)
+        class_scores = scores(model, X_test)
     except AttributeError:
         class_scores = None
     classes = list(binarizer.classes_) if binarizer is not None else [str(c) for c in pipeline.classes_]
