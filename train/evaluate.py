@@ -138,13 +138,3 @@ def top_features(pipeline: Any, classes: list[str], n: int) -> dict[str, list[tu
         out[label] = [(str(names[i]).split("__", 1)[-1], round(float(weights[i]), 4)) for i in best]
     return out
 
-
-def throughput(predict: Any, X: Any, repeats: int = 1) -> float:
-    """Rows per second of `predict(X)`, timed once on the test set."""
-    import time
-
-    start = time.perf_counter()
-    for _ in range(repeats):
-        predict(X)
-    elapsed = time.perf_counter() - start
-    return float(len(X) * repeats / elapsed) if elapsed > 0 else float("inf")

@@ -225,7 +225,3 @@ def test_top_features_are_empty_for_a_model_without_coefficients(texts_and_label
 def test_top_features_are_empty_when_none_are_asked_for(texts_and_labels):
     pipeline = fitted_pipeline(*texts_and_labels, LogisticRegression())
     assert evaluate.top_features(pipeline, ["malware", "phishing", "policy"], 0) == {}
-
-
-def test_throughput_is_rows_per_second():
-    assert evaluate.throughput(lambda X: X, list(range(100))) > 0
