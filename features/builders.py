@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, field_validator
 from sklearn.base import TransformerMixin
 
-from features.registry import CleanSpec, Registry, Spec
+from core.registry import Registry, Spec
 
 BUILDERS: Registry[TransformerMixin] = Registry("feature builder")
 
@@ -27,6 +27,34 @@ def _two_ints(value: Any) -> tuple[int, int]:
 
 
 NgramRange = Annotated[tuple[int, int], BeforeValidator(_two_ints)]
+
+
+class CleanSpec(Spec):
+    """Text cleaning applied before a vectorizer (see `features.text.TextCleaner`)."""
+
+    lowercase: bool = True
+    urls: bool = Field(True, description="replace URLs with one token")
+    emails: bool = Field(True, description="replace e-mail addresses with one token")
+    numbers: bool = Field(False, description="replace numbers with one token")
+    strip: list[Literal["dateline", "byline", "signoff"]] = Field(
+        default_factory=list, description="named boilerplate patterns to remove (see features.text.BOILERPLATE)"
+    )
+    strip_patterns: list[str] = Field(
+        default_factory=list, description="more regexes removed before vectorizing (outlet names, bylines...)"
+    )
+
+    @field_validator("strip_patterns")
+    @classmethod
+    def _compiles(cls, patterns: list[str]) -> list[str]:
+        from features.text import check_patterns
+
+        return check_patterns(patterns)
+
+    def patterns(self) -> tuple[str, ...]:
+        """The named patterns followed by the user's own, in the order they are applied."""
+        from features.text import BOILERPLATE
+
+        return tuple(BOILERPLATE[name] for name in self.strip) + tuple(self.strip_patterns)
 
 
 class BlockSpec(Spec):

@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import GroupShuffleSplit, train_test_split
 
+from core.data_spec import DataSpec
+from core.errors import DataError
+from core.tasks import Task
 from features import loading
-from features.errors import DataError
-
-STANCE_LABELS = ("agree", "disagree", "discuss", "unrelated")
 
 
 @dataclass
@@ -48,31 +48,22 @@ class Prepared:
         return sorted(self.train[self.label_column].unique().tolist())
 
 
-def _demo_defaults(data: Any) -> dict[str, Any]:
-    """Column defaults for the embedded corpus, used where the config leaves them unset."""
-    if data.demo == "stance":
-        return {"text_columns": ["headline", "body"], "label_column": "stance", "group_column": "id"}
-    label = "topics" if data.multi_label else "topic"
-    return {"text_columns": ["title", "body"], "label_column": label, "group_column": "id"}
-
-
-def effective_columns(data: Any) -> tuple[list[str], str, str | None]:
-    """Text columns, label column and group column, with the demo corpus' defaults where unset."""
+def effective_columns(data: DataSpec, task: Task) -> tuple[list[str], str, str | None]:
+    """Text columns, label column and group column, with the demo corpus' roles where the config leaves them unset."""
     text, label, group = data.text_columns, data.label_column, data.split.group_column
     if data.demo:
-        defaults = _demo_defaults(data)
-        text = text if "text_columns" in data.model_fields_set else defaults["text_columns"]
-        label = label if "label_column" in data.model_fields_set else defaults["label_column"]
-        group = group or defaults["group_column"]
+        roles = task.demo_columns
+        text = text if "text_columns" in data.model_fields_set else list(roles.text)
+        label = label if "label_column" in data.model_fields_set else roles.label
+        group = group or roles.group
     return text, label, group
 
 
-def read_raw(data: Any) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+def read_raw(data: DataSpec, task: Task) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
     """Read the configured source into {'train': frame, ['test': frame]} and say where each came from."""
     if data.demo:
-        frame = loading.read_demo(data.demo)
-        name = "articles.jsonl" if data.demo == "topic" else "stance.jsonl"
-        return {"train": frame}, {"train": str(loading.DEMO_DIR / name)}
+        frame, path = task.read_demo(lambda file: loading.read_files(str(file), "jsonl", "demo"), loading.DEMO_DIR)
+        return {"train": frame}, {"train": str(path)}
     if data.saved:
         frames = loading.read_saved(data.saved)
         return frames, {name: f"{data.saved}#{name}" for name in frames}
@@ -122,7 +113,7 @@ def _file_rows(mask: pd.Series) -> str:
     return ", ".join(str(i + 2) for i in mask.index[mask.to_numpy()][:5])
 
 
-def _clean_frame(frame: pd.DataFrame, data: Any, text: list[str], label: str, where: str,
+def _clean_frame(frame: pd.DataFrame, data: DataSpec, text: list[str], label: str, where: str,
                  report: dict[str, Any]) -> pd.DataFrame:
     """Map columns, normalise texts and labels, and enforce the empty-text and missing-label rules."""
     _check_columns(frame, [*text, label], where)
@@ -150,14 +141,7 @@ def _clean_frame(frame: pd.DataFrame, data: Any, text: list[str], label: str, wh
     return frame.reset_index(drop=True)
 
 
-def _check_stance_labels(frame: pd.DataFrame, label: str, where: str) -> None:
-    unknown = sorted(set(frame[label]) - set(STANCE_LABELS))
-    if unknown:
-        raise DataError(f"{where}: column '{label}' has labels {', '.join(map(repr, unknown[:5]))}; "
-                        f"stance expects {', '.join(STANCE_LABELS)}")
-
-
-def _split(frame: pd.DataFrame, data: Any, label: str, group: str | None, seed: int) -> tuple[pd.DataFrame, ...]:
+def _split(frame: pd.DataFrame, data: DataSpec, label: str, group: str | None, seed: int) -> tuple[pd.DataFrame, ...]:
     split = data.split
     method = split.method
     if method == "auto":
@@ -236,21 +220,21 @@ def _text_keys(frame: pd.DataFrame, text: list[str]) -> pd.Series:
     return pd.util.hash_pandas_object(normalised, index=False)
 
 
-def prepare(data: Any, task: str, seed: int,
+def prepare(data: DataSpec, task: Task, seed: int,
             raw: tuple[dict[str, pd.DataFrame], dict[str, str]] | None = None) -> Prepared:
     """Map, validate and split the configured data (read first unless `raw` is given from `read_raw`).
 
     Raises DataError naming the column or file at the first problem.
     """
-    text, label, group = effective_columns(data)
-    frames, sources = raw if raw is not None else read_raw(data)
+    text, label, group = effective_columns(data, task)
+    frames, sources = raw if raw is not None else read_raw(data, task)
     if data.rename:
         frames = {k: f.rename(columns=data.rename) for k, f in frames.items()}
     report: dict[str, Any] = {}
     frames = {k: _clean_frame(f, data, text, label, f"data.{k} ({sources[k]})", report) for k, f in frames.items()}
-    if task == "stance":
+    if not data.multi_label:
         for k, f in frames.items():
-            _check_stance_labels(f, label, f"data.{k} ({sources[k]})")
+            task.check_labels(f[label], f"data.{k} ({sources[k]})")
     if "test" in frames:
         train, test = frames["train"], frames["test"]
     else:
@@ -272,7 +256,7 @@ def prepare(data: Any, task: str, seed: int,
         if shared:
             warnings.append(f"leakage: {shared} values of '{group}' appear in both train and test")
     summary = {
-        "task": task,
+        "task": task.name,
         "text_columns": text,
         "label_column": label,
         "rows": {"train": len(train), "test": len(test)},

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from features.errors import DataError
+from core.errors import DataError
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
 _FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".json": "json", ".parquet": "parquet"}
@@ -98,19 +98,6 @@ def read_hub(name: str, subset: str | None, revision: str | None, splits: list[s
             raise DataError(f"data.hub: cannot load '{name}' split '{split}': {str(exc)[:200]}") from None
         frames[split] = ds.to_pandas()
     return frames
-
-
-def read_demo(task: str) -> pd.DataFrame:
-    """The embedded demo corpus: articles for topic, claim/article pairs (joined) for stance."""
-    articles_path = DEMO_DIR / "articles.jsonl"
-    articles = read_files(str(articles_path), "jsonl", "demo")
-    if task == "topic":
-        return articles
-    pairs = read_files(str(DEMO_DIR / "stance.jsonl"), "jsonl", "demo")
-    joined = pairs.merge(articles[["id", "title", "body", "source"]], on="id", how="left", validate="many_to_one")
-    if joined["body"].isna().any():
-        raise DataError(f"data.demo: {DEMO_DIR / 'stance.jsonl'} has rows whose article id is not in articles.jsonl")
-    return joined.rename(columns={"claim": "headline"})
 
 
 def join_bodies(pairs: pd.DataFrame, bodies: pd.DataFrame, on: str, key: str) -> pd.DataFrame:

@@ -564,20 +564,20 @@ class BodyStyleSpec(PairSpec):
 
 
 @BUILDERS.register("pair_similarity", PairSimilaritySpec, "claim-body similarity features (dense)",
-                   (SimilarityFeatures, CompactTfidfVectorizer), dense=True)
+                   (SimilarityFeatures, CompactTfidfVectorizer), dense_output=True)
 def build_pair_similarity(spec: PairSimilaritySpec, seed: int) -> SimilarityFeatures:
     return SimilarityFeatures(spec.n_components, spec.lead_sentences, spec.char_max_features, seed)
 
 
 @BUILDERS.register("pair_lexicon", PairLexiconSpec, "refuting/hedging/negation cues and polarity (dense)",
-                   (LexiconFeatures, CompactTfidfVectorizer), dense=True)
+                   (LexiconFeatures, CompactTfidfVectorizer), dense_output=True)
 def build_pair_lexicon(spec: PairLexiconSpec, seed: int) -> LexiconFeatures:
     return LexiconFeatures(spec.lead_sentences, spec.top_sentences, spec.ranking)
 
 
 @BUILDERS.register("pair_relatedness", PairRelatednessSpec,
                    "vocabulary-free claim-body relatedness: stem coverage, BM25, char 4-grams, names (dense)",
-                   (RelatednessFeatures,), dense=True)
+                   (RelatednessFeatures,), dense_output=True)
 def build_pair_relatedness(spec: PairRelatednessSpec, seed: int) -> RelatednessFeatures:
     return RelatednessFeatures(spec.lead_sentences, spec.max_sentences)
 

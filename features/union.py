@@ -8,9 +8,9 @@ from sklearn.compose import ColumnTransformer
 
 import features.pairs  # noqa: F401  (registers the pair builders)
 import features.vectorizers  # noqa: F401  (registers the vectorizer builders)
+from core.errors import ConfigError
+from core.schema import validate_spec
 from features.builders import BUILDERS, BlockSpec
-from features.errors import ConfigError
-from features.registry import validate_spec
 
 
 def parse_specs(raw_specs: Any, where: str = "features") -> list[BlockSpec]:
@@ -52,6 +52,6 @@ def column_blocks(features: ColumnTransformer, specs: list[BlockSpec]) -> tuple[
     blocks = []
     for i, spec in enumerate(specs):
         block = features.output_indices_[f"{i}_{spec.name}"]
-        dense = BUILDERS.get(spec.name, "features").dense
+        dense = BUILDERS.get(spec.name, "features").dense_output
         blocks.append((spec.name, int(block.start), int(block.stop), dense))
     return tuple(blocks)

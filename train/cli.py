@@ -71,13 +71,14 @@ class RichReporter:
                   f"p95 {length['words_p95']}; dropped empty texts: {summary['dropped_empty_text']}")
 
 
-def _metrics_table(metrics: dict[str, float]) -> Table:
+def _metrics_table(metrics: dict[str, float], task_metrics: tuple[str, ...]) -> Table:
+    """The task's headline metrics, their dev figures, the baselines and costs, then per-class F1."""
     table = Table(title="test metrics", show_edge=False, title_justify="left")
     table.add_column("metric")
     table.add_column("value", justify="right")
-    headline = [k for k in ("fnc_score_pct", "accuracy", "macro_f1", "weighted_f1", "micro_f1", "samples_f1",
-                            "baseline_accuracy", "baseline_macro_f1", "dev_fnc_score_pct", "dev_macro_f1",
-                            "fit_time_s", "predict_rows_per_s", "model_size_bytes") if k in metrics]
+    keys = (*task_metrics, "baseline_accuracy", "baseline_macro_f1", *(f"dev_{k}" for k in task_metrics),
+            "fit_time_s", "predict_rows_per_s", "model_size_bytes")
+    headline = [k for k in keys if k in metrics]
     per_class = sorted(k for k in metrics if k.startswith("f1_"))
     for key in headline + per_class:
         value = metrics[key]
@@ -102,7 +103,7 @@ def train(
         print(result.as_json())
         return
     if not quiet:
-        out.print(_metrics_table(result.metrics))
+        out.print(_metrics_table(result.metrics, cfg.task_component.headline_metrics))
     out.print(f"run id:    {result.run_id}  (experiment '{result.experiment}')")
     out.print(f"model uri: {result.model_uri}")
     if result.tracking_uri.startswith("sqlite:"):
@@ -130,7 +131,7 @@ def config_validate(
     set_: SetOption = None,
 ) -> None:
     """Check configs without training: schema, registered names, parameter values, environment variables."""
-    from features.errors import ConfigError
+    from core.errors import ConfigError
     from train.config import validate_file
 
     failed = 0
@@ -157,7 +158,7 @@ def predict(
     text_column: Annotated[str | None, typer.Option(help="file column holding the text (or the body)")] = None,
     title_column: Annotated[str | None, typer.Option(help="file column for the model's `title` input")] = None,
     body_column: Annotated[str | None, typer.Option(help="file column for the model's `body` input")] = None,
-    headline_column: Annotated[str | None, typer.Option(help="stance: file column holding the claim/headline")] = None,
+    headline_column: Annotated[str | None, typer.Option(help="file column for the `headline` input (a claim)")] = None,
     id_column: Annotated[str | None, typer.Option(help="file column copied to the output as `id`")] = None,
     top_k: Annotated[int, typer.Option("--top-k", min=0, help="also list the k most probable labels")] = 3,
     skip_empty: Annotated[bool, typer.Option(help="drop rows with no text instead of reporting an error row")] = False,
@@ -221,17 +222,17 @@ def models(
     tracking_uri: Annotated[str | None, typer.Option(help="MLflow store")] = None,
 ) -> None:
     """List registered models, or the versions of one with metric, aliases, run id and date."""
-    from train import registry, tracking
+    from train import registration, tracking
 
     tracking.use_store(tracking.tracking_uri(tracking_uri))
     if name is None:
-        for registered in registry.registered_names():
+        for registered in registration.registered_names():
             out.print(registered)
         return
     table = Table(title=f"{name}", show_edge=False, title_justify="left")
     for column in ("version", metric, "aliases", "run status", "test digest", "run id", "created (UTC)"):
         table.add_column(column)
-    for info in registry.versions(name):
+    for info in registration.versions(name):
         value = info.metric(metric)
         table.add_row(f"v{info.version}", "-" if value is None else f"{value:.4f}", ", ".join(info.aliases),
                       info.status.lower(), (info.test_digest or "-")[:12], info.run_id,
@@ -249,10 +250,10 @@ def promote(
     tracking_uri: Annotated[str | None, typer.Option(help="MLflow store")] = None,
 ) -> None:
     """Move an alias to the best finished version evaluated on the same test data, and say why."""
-    from train import registry, tracking
+    from train import registration, tracking
 
     tracking.use_store(tracking.tracking_uri(tracking_uri))
-    result = registry.promote(name, metric, alias, lower_is_better, digest)
+    result = registration.promote(name, metric, alias, lower_is_better, digest)
     out.print(result.message)
     for line in result.skipped:
         out.print(f"  skipped {line}")
@@ -260,7 +261,7 @@ def promote(
 
 def main() -> None:
     """Console-script entry point: user errors become one line each on stderr and exit code 2."""
-    from features.errors import SecnewsError
+    from core.errors import SecnewsError
 
     try:
         app()

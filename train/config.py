@@ -5,80 +5,24 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 
-from features.builders import BUILDERS, BlockSpec
-from features.errors import ConfigError
-from features.registry import Spec, error_lines
+from core.data_spec import DataSpec
+from core.errors import ConfigError
+from core.registry import Spec
+from core.schema import error_lines, format_path
+from core.tasks import Task
+from features.builders import BlockSpec
 from features.union import parse_specs
-from train.models import MODELS, ModelSpec
-from train.overrides import apply_overrides, format_path, load_yaml
+from train.estimators import ESTIMATORS, ModelSpec
+from train.overrides import apply_overrides, load_yaml
+from train.tasks import get_task
 
-Task = Literal["topic", "stance"]
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _PATH_KEYS = ("train", "test", "train_bodies", "test_bodies", "saved")
-
-
-class HubSpec(Spec):
-    """A dataset on the Hugging Face Hub (needs network unless it is already in the local cache)."""
-
-    name: str
-    subset: str | None = None
-    revision: str | None = Field(None, description="a tag, branch or commit; pin it for reproducible runs")
-    train_split: str = "train"
-    test_split: str | None = "test"
-
-
-class SplitSpec(Spec):
-    """How the held-out test set is made when the data does not come with one."""
-
-    method: Literal["auto", "given", "stratified", "grouped", "random"] = Field(
-        "auto", description="auto: given when split_column is set (or data is the demo), else grouped when "
-        "group_column is set, else stratified"
-    )
-    test_size: float = Field(0.2, gt=0, lt=1)
-    split_column: str | None = Field(None, description="a column holding 'train'/'test' per row")
-    group_column: str | None = Field(None, description="rows sharing this value stay on one side")
-    dev_size: float = Field(0.2, gt=0, lt=1, description="share of training groups held out as dev (stance)")
-
-
-class DataSpec(Spec):
-    """`data:` section: where the labelled rows come from, which columns they use, and how they are checked."""
-
-    demo: Literal["topic", "stance"] | None = Field(None, description="the embedded demo corpus")
-    train: str | None = Field(None, description="training file or glob (csv, tsv, jsonl, parquet)")
-    test: str | None = Field(None, description="test file or glob; when absent the test set is split off")
-    train_bodies: str | None = Field(None, description="stance: a bodies table joined to `train` by `join_on`")
-    test_bodies: str | None = None
-    join_on: str | None = Field(None, description="stance: id column shared by pairs and bodies tables")
-    saved: str | None = Field(None, description="a directory written by datasets' save_to_disk")
-    hub: HubSpec | None = None
-    format: Literal["auto", "csv", "tsv", "jsonl", "json", "parquet"] = "auto"
-    rename: dict[str, str] = Field(default_factory=dict, description="source column → model column")
-    text_columns: list[str] = Field(default_factory=lambda: ["text"], min_length=1)
-    label_column: str = "label"
-    id_column: str | None = None
-    multi_label: bool = Field(False, description="labels are lists (or `label_separator`-joined strings)")
-    label_separator: str = "|"
-    empty_text: Literal["drop", "reject"] = "drop"
-    min_examples_per_class: int = Field(2, ge=1)
-    max_train_rows: int | None = Field(None, gt=0, description="sample this many training rows (quick runs)")
-    split: SplitSpec = Field(default_factory=SplitSpec)
-
-    @model_validator(mode="after")
-    def _one_source(self) -> DataSpec:
-        given = [k for k in ("demo", "train", "saved", "hub") if getattr(self, k) is not None]
-        if len(given) != 1:
-            raise ValueError(
-                "expected exactly one data source (demo, train, saved or hub), got "
-                + (", ".join(given) if given else "none")
-            )
-        if (self.train_bodies or self.test_bodies) and not self.join_on:
-            raise ValueError("train_bodies/test_bodies need join_on (the id column shared by both tables)")
-        return self
 
 
 class EvalSpec(Spec):
@@ -105,7 +49,7 @@ class TrackingSpec(Spec):
 class Config(Spec):
     """A whole experiment: task, data, features, model, evaluation and tracking."""
 
-    task: Task = "topic"
+    task: str = Field("topic", description="a registered task: topic, multilabel_topic or stance")
     experiment: str | None = Field(None, description="MLflow experiment (default: <task>-<config file name>)")
     seed: int = 42
     data: DataSpec
@@ -116,6 +60,15 @@ class Config(Spec):
 
     _path: Path | None = PrivateAttr(None)
     _feature_specs: list[BlockSpec] = PrivateAttr(default_factory=list)
+
+    @model_validator(mode="after")
+    def _multi_label_task(self) -> Config:
+        """`task: topic` with `data.multi_label: true` is the multi-label topic task; that task implies the flag."""
+        if self.task == "topic" and self.data.multi_label:
+            self.task = "multilabel_topic"
+        elif self.task == "multilabel_topic":
+            self.data.multi_label = True
+        return self
 
     @field_validator("features", mode="before")
     @classmethod
@@ -131,6 +84,11 @@ class Config(Spec):
     @property
     def feature_specs(self) -> list[BlockSpec]:
         return self._feature_specs
+
+    @property
+    def task_component(self) -> Task:
+        """The registered task this config names."""
+        return get_task(self.task)
 
     @property
     def experiment_name(self) -> str:
@@ -187,34 +145,30 @@ def _resolve_paths(data: DataSpec, base: Path) -> None:
 
 
 def _check_cross_fields(config: Config) -> None:
-    """Rules that span sections: builder columns must be input columns; stance needs a headline and a body."""
+    """Rules that span sections: builder columns are input columns; the task and the model accept the config."""
     from features.data import effective_columns
 
+    task = config.task_component
     lines = []
-    text = effective_columns(config.data)[0]
+    if config.data.demo and config.data.demo != task.demo_corpus:
+        lines.append(f"data.demo: the {task.name} task reads the demo corpus '{task.demo_corpus}', "
+                     f"not '{config.data.demo}'" if task.demo_corpus else f"data.demo: the {task.name} task "
+                     "has no demo corpus")
+    text = effective_columns(config.data, task)[0]
     for i, spec in enumerate(config.feature_specs):
         missing = [c for c in (spec.columns or []) if c not in text]
         if missing:
             lines.append(
                 f"features[{i}].columns: {', '.join(missing)} not among data.text_columns ({', '.join(text)})"
             )
-    if config.task == "stance" and len(text) != 2:
-        lines.append("data.text_columns: stance expects two columns, the claim/headline and the body")
-    if config.model.name == "two_stage":
-        if config.task != "stance":
-            lines.append("model.name: two_stage is a stance model; use it with task: stance")
-        dense_in_config = [s.name for s in config.feature_specs if BUILDERS.get(s.name, "features").dense]
-        if not dense_in_config:
-            dense = ", ".join(entry.name for entry in BUILDERS if entry.dense)
-            lines.append(f"model.name: two_stage needs at least one dense pair builder in features ({dense})")
-        for name in config.model.params.get("stage1_features") or []:
-            if name not in dense_in_config:
-                lines.append(f"model.params.stage1_features: '{name}' is not a dense pair builder in features "
-                             f"({', '.join(dense_in_config) or 'none'})")
+    lines.extend(task.check_columns(text))
+    if config.data.multi_label and not task.multi_label:
+        lines.append(f"data.multi_label: the {task.name} task is single-label")
+    check = ESTIMATORS.get(config.model.name, "model.name").check_config
+    if check is not None:
+        lines.extend(check(config))
     if config.tracking.register_as and not config.tracking.log_model:
         lines.append("tracking.register_as: registering needs a logged model; set tracking.log_model: true")
-    if config.task == "stance" and config.data.multi_label:
-        lines.append("data.multi_label: stance is single-label (agree, disagree, discuss, unrelated)")
     if lines:
         raise ConfigError(lines[0], lines=lines)
 
@@ -233,7 +187,11 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> Config:
     except ConfigError as exc:
         lines.extend(exc.lines)
     try:
-        MODELS.get(config.model.name, "model.name")
+        ESTIMATORS.get(config.model.name, "model.name")
+    except ConfigError as exc:
+        lines.extend(exc.lines)
+    try:
+        get_task(config.task)
     except ConfigError as exc:
         lines.extend(exc.lines)
     if lines:
@@ -267,9 +225,10 @@ def resolved_dict(config: Config) -> dict[str, Any]:
 
 def check_model_params(config: Config) -> None:
     """Build the model once so bad estimator parameters fail at validation time, before any data is read."""
-    from train.models import build_model
+    from train.estimators import build_model, check_params
 
     build_model(config.model, config.seed, config.data.multi_label)
+    check_params(config.model, config.seed)
 
 
 def validate_file(path: str | Path, overrides: list[str] | None = None) -> Config:

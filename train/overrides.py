@@ -7,7 +7,8 @@ from typing import Any
 
 import yaml
 
-from features.errors import ConfigError
+from core.errors import ConfigError
+from core.schema import format_path
 
 _TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_\-]*)|\[(\d+)\]")
 
@@ -55,14 +56,6 @@ def parse_override(text: str) -> tuple[list[str | int], Any]:
     except yaml.YAMLError:
         value = raw
     return parse_path(path.strip()), value
-
-
-def format_path(tokens: list[str | int] | tuple[str | int, ...]) -> str:
-    """Render key path tokens the way users write them: `features[1].ngram_range`."""
-    out = ""
-    for token in tokens:
-        out += f"[{token}]" if isinstance(token, int) else (f".{token}" if out else str(token))
-    return out
 
 
 def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]:

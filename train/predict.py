@@ -14,8 +14,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from features.errors import DataError, SecnewsError
+from core.errors import ConfigError, DataError, SecnewsError
+from core.tasks import Task
 from train.safe_load import check_versions, load_skops
+from train.tasks import get_task
 
 
 @dataclass
@@ -23,12 +25,15 @@ class SecnewsModel:
     """A fitted pipeline plus what it was trained on: task, input columns, classes."""
 
     pipeline: Any
-    task: str
+    task: Task
     input_columns: list[str]
     classes: list[str]
-    multi_label: bool = False
     source: str = ""
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def multi_label(self) -> bool:
+        return self.task.multi_label
 
     @classmethod
     def from_dir(cls, folder: str | Path, source: str | None = None) -> SecnewsModel:
@@ -46,8 +51,12 @@ class SecnewsModel:
         columns = meta.get("input_columns") or _signature_columns(spec) or ["text"]
         classes = meta.get("classes") or [str(c) for c in getattr(pipeline, "classes_", [])]
         messages = check_versions(meta.get("versions", {}), source or str(folder))
-        return cls(pipeline, meta.get("task", "topic"), columns, classes, bool(meta.get("multi_label")),
-                   source or str(folder), messages)
+        try:
+            task = get_task(meta.get("task", "topic"))
+        except ConfigError:
+            raise SecnewsError(f"{source or folder}: trained for task '{meta.get('task')}', which this secnews "
+                               "does not know") from None
+        return cls(pipeline, task, columns, classes, source or str(folder), messages)
 
     def frame(self, data: Any) -> pd.DataFrame:
         """Shape any accepted input as the model's input DataFrame.
@@ -64,16 +73,17 @@ class SecnewsModel:
             data = pd.DataFrame(data)
         if isinstance(data, pd.Series):
             data = data.to_frame(self.input_columns[-1] if data.name not in self.input_columns else data.name)
+        lone = self.task.lone_text_column(self.input_columns)
         if not isinstance(data, pd.DataFrame):
             texts = ["" if t is None else str(t) for t in np.asarray(data, dtype=object).ravel()]
-            if self.task == "stance":
-                raise DataError("stance models take (claim, body) pairs, not single texts: give a file "
-                                f"(--input) or DataFrame with columns {', '.join(self.input_columns)}")
-            data = pd.DataFrame({c: [""] * len(texts) for c in self.input_columns[:-1]}
-                                | {self.input_columns[-1]: texts})
+            if lone is None:
+                raise DataError(f"{self.task.name} models take rows with the columns "
+                                f"{', '.join(self.input_columns)}, not single texts: give a file (--input) or a "
+                                "DataFrame")
+            data = pd.DataFrame({c: [""] * len(texts) for c in self.input_columns if c != lone} | {lone: texts})
         missing = [c for c in self.input_columns if c not in data.columns]
-        if missing and "text" in data.columns and self.task != "stance" and self.input_columns[-1] in missing:
-            data = data.rename(columns={"text": self.input_columns[-1]})
+        if missing and "text" in data.columns and lone in missing:
+            data = data.rename(columns={"text": lone})
             data = data.assign(**{c: "" for c in self.input_columns if c not in data.columns})
             missing = []
         if missing:

@@ -11,7 +11,7 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
-from features.errors import DataError
+from core.errors import DataError
 from train.predict import SecnewsModel
 
 INPUT_FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".json": "jsonl", ".parquet": "parquet"}
@@ -63,11 +63,12 @@ def read_chunks(path: Path, fmt: str, batch_size: int) -> Iterator[pd.DataFrame]
 def map_columns(chunk: pd.DataFrame, model: SecnewsModel, mapping: dict[str, str], where: str) -> pd.DataFrame:
     """Build the model's input columns from the file's columns (`mapping`: model column → file column)."""
     out = {}
+    lone = model.task.lone_text_column(model.input_columns)
     for column in model.input_columns:
         source = mapping.get(column, column)
         if source in chunk.columns:
             out[column] = chunk[source]
-        elif column != model.input_columns[-1] and model.input_columns[-1] in mapping and model.task != "stance":
+        elif lone is not None and column != lone and lone in mapping:
             out[column] = pd.Series([""] * len(chunk), index=chunk.index)
         else:
             wanted = ", ".join(f"{c} (from '{mapping.get(c, c)}')" for c in model.input_columns)

@@ -15,12 +15,11 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MultiLabelBinarizer
 
-from features.data import STANCE_LABELS, Prepared, dev_split, prepare, read_raw
+from features.data import Prepared, dev_split, prepare, read_raw
 from features.union import build_features, column_blocks
 from train import evaluate
 from train.config import Config, check_model_params, resolved_dict
-from train.fnc import fnc_metrics
-from train.models import NEEDS_COLUMN_BLOCKS, NEEDS_DENSE, build_model, scores
+from train.estimators import ESTIMATORS, build_model, scores
 
 
 class Reporter(Protocol):
@@ -84,7 +83,7 @@ class Fitted:
 def fit_pipeline(config: Config, data: Prepared, reporter: Reporter) -> Fitted:
     """Fit features then model on the training split only, and predict the test split."""
     features = build_features(config.feature_specs, data.text_columns, config.seed,
-                              dense=config.model.name in NEEDS_DENSE)
+                              dense=ESTIMATORS.get(config.model.name, "model.name").dense_input)
     model = build_model(config.model, config.seed, data.multi_label)
     binarizer = None
     y_train = data.y("train")
@@ -96,7 +95,7 @@ def fit_pipeline(config: Config, data: Prepared, reporter: Reporter) -> Fitted:
         start = time.perf_counter()
         X_train = features.fit_transform(data.X("train"), y_train)
         timings["vectorize_time_s"] = time.perf_counter() - start
-    if config.model.name in NEEDS_COLUMN_BLOCKS and model.get_params().get("column_blocks") is None:
+    if "column_blocks" in model.get_params() and model.get_params()["column_blocks"] is None:
         model.set_params(column_blocks=column_blocks(features, config.feature_specs))
     with reporter.stage("fit"):
         start = time.perf_counter()
@@ -116,24 +115,12 @@ def fit_pipeline(config: Config, data: Prepared, reporter: Reporter) -> Fitted:
     return Fitted(pipeline, y_pred, class_scores, classes, timings, binarizer)
 
 
-def report_labels(config: Config, fitted: Fitted) -> list[str]:
-    """Labels metrics are computed over: the fitted classes, in the FNC-1 order for stance."""
-    if config.task == "stance":
-        return [*STANCE_LABELS, *(c for c in fitted.classes if c not in STANCE_LABELS)]
-    return fitted.classes
-
-
 def score(config: Config, data: Prepared, fitted: Fitted) -> dict[str, float]:
-    """Metrics of a fitted pipeline on `data.test` (FNC score added for stance)."""
+    """The task's metrics of a fitted pipeline on `data.test`."""
     y_test = data.y("test")
-    if data.multi_label:
-        return evaluate.multilabel_metrics(fitted.binarizer.transform(y_test), fitted.y_pred, fitted.classes)
-    labels = report_labels(config, fitted)
-    metrics = evaluate.classification_metrics(y_test, fitted.y_pred, labels)
-    metrics.update(evaluate.majority_baseline(data.y("train"), y_test, labels))
-    if config.task == "stance":
-        metrics.update(fnc_metrics(y_test, fitted.y_pred))
-    return metrics
+    if fitted.binarizer is not None:
+        y_test = fitted.binarizer.transform(y_test)
+    return config.task_component.metrics(y_test, fitted.y_pred, fitted.classes, data.y("train"))
 
 
 def dev_metrics(config: Config, data: Prepared) -> dict[str, float]:
@@ -155,7 +142,7 @@ def evaluate_fit(config: Config, data: Prepared, fitted: Fitted, out: Path) -> d
         text, as_dict = evaluate.report(y_true, fitted.y_pred, classes)
     else:
         y_true = y_test
-        labels = report_labels(config, fitted)
+        labels = config.task_component.report_order(classes)
         text, as_dict = evaluate.report(y_true, fitted.y_pred, labels)
         evaluate.confusion_png(y_true, fitted.y_pred, labels, out / "confusion_matrix.png",
                                f"{config.experiment_name}: confusion matrix (test)")
@@ -196,11 +183,12 @@ def _log_model(config: Config, data: Prepared, fitted: Fitted) -> str:
     from train.predict import SecnewsModel
 
     meta = {"task": config.task, "input_columns": data.text_columns, "classes": fitted.classes,
-            "multi_label": data.multi_label, "label_column": data.label_column,
+            "label_column": data.label_column,
             "experiment": config.experiment_name}
     example = data.X("test").head(3).reset_index(drop=True)
-    model = SecnewsModel(fitted.pipeline, config.task, data.text_columns, fitted.classes, data.multi_label)
-    return tracking.log_model(fitted.pipeline, example, model.predict_table(example), meta)
+    model = SecnewsModel(fitted.pipeline, config.task_component, data.text_columns, fitted.classes)
+    return tracking.log_model(fitted.pipeline, example, model.predict_table(example), meta,
+                              accept_text=config.task_component.accepts_lone_text)
 
 
 def _register(config: Config, model_uri: str | None, run_id: str) -> str | None:
@@ -209,7 +197,7 @@ def _register(config: Config, model_uri: str | None, run_id: str) -> str | None:
         return None
     import mlflow
 
-    from train.registry import register
+    from train.registration import register
 
     registered = f"{config.tracking.register_as}/{register(model_uri, config.tracking.register_as, run_id)}"
     mlflow.set_tag("secnews.registered_as", registered)
@@ -223,9 +211,9 @@ def run_training(config: Config, reporter: Reporter | None = None) -> RunResult:
     reporter = reporter or SilentReporter()
     check_model_params(config)
     with reporter.stage("load"):
-        raw = read_raw(config.data)
+        raw = read_raw(config.data, config.task_component)
     with reporter.stage("validate"):
-        data = prepare(config.data, config.task, config.seed, raw)
+        data = prepare(config.data, config.task_component, config.seed, raw)
     for message in data.warnings:
         reporter.warn(message)
     reporter.summary(data.summary)

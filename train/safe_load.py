@@ -12,7 +12,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from features.errors import SecnewsError
+from core.errors import SecnewsError
 
 
 class UntrustedModelError(SecnewsError):
@@ -22,11 +22,12 @@ class UntrustedModelError(SecnewsError):
 def allowed_types() -> frozenset[str]:
     """Every non-default type a fitted secnews pipeline may hold, declared by the registered components."""
     import features.union  # noqa: F401  (registers all feature builders)
+    import train.tasks  # noqa: F401  (registers the task-specific estimators)
     from features.builders import BUILDERS
-    from train.models import MODELS
+    from train.estimators import ESTIMATORS
 
     names: set[str] = set()
-    for registry in (BUILDERS, MODELS):
+    for registry in (BUILDERS, ESTIMATORS):
         for entry in registry:
             names.update(entry.trusted_types)
     return frozenset(names)

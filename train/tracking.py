@@ -159,8 +159,8 @@ def quiet_mlflow() -> None:
 
 
 def signature(columns: list[str], output: Any, accept_text: bool) -> Any:
-    """Inputs by name, each optional, plus `text` for topic models, so a served model accepts either
-    `{"title": ..., "body": ...}` or `{"text": ...}` records (our loader maps `text` onto the body)."""
+    """Inputs by name, each optional, plus `text` for tasks that accept a lone text, so a served model accepts
+    either `{"title": ..., "body": ...}` or `{"text": ...}` records (our loader maps `text` onto the body)."""
     from mlflow.models import infer_signature
     from mlflow.types import ColSpec, Schema
 
@@ -170,7 +170,7 @@ def signature(columns: list[str], output: Any, accept_text: bool) -> Any:
                           outputs=inferred.outputs)
 
 
-def log_model(pipeline: Any, example: Any, output: Any, metadata: dict[str, Any]) -> str:
+def log_model(pipeline: Any, example: Any, output: Any, metadata: dict[str, Any], accept_text: bool) -> str:
     """Log the pipeline in our flavor (sklearn/skops + python_function via train.serving); returns its URI."""
     from mlflow.models import Model
 
@@ -183,7 +183,7 @@ def log_model(pipeline: Any, example: Any, output: Any, metadata: dict[str, Any]
         flavor=train.flavor,
         sk_model=pipeline,
         trusted_types=sorted(allowed_types()),
-        signature=signature(list(example.columns), output, metadata.get("task") != "stance"),
+        signature=signature(list(example.columns), output, accept_text),
         input_example=example,
         pip_requirements=pip_requirements(),
         metadata={"secnews": {**metadata, "versions": versions()}},

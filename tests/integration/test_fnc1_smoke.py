@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 from train.config import load_config
-from train.fnc import fnc_score
 from train.runner import run_training
+from train.tasks.stance.fnc import fnc_score
 
 REPO = Path(__file__).resolve().parents[2]
 

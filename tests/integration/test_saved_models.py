@@ -70,7 +70,7 @@ def test_register_as_creates_a_version_per_run(registered: dict[str, Any]) -> No
 
 
 def test_promote_picks_the_best_version_and_says_why(registered: dict[str, Any], run_cli: Any) -> None:
-    from train import registry
+    from train import registration
 
     weak, strong = registered["weak"].metrics["macro_f1"], registered["strong"].metrics["macro_f1"]
     result = run_cli("promote", "news", "--metric", "macro_f1")
@@ -78,18 +78,18 @@ def test_promote_picks_the_best_version_and_says_why(registered: dict[str, Any],
     best = 2 if strong >= weak else 1
     assert f"moved 'champion' to v{best}" in result.stdout
     assert "on digest" in result.stdout
-    assert registry.versions("news")[2 - best].aliases == ["champion"]
+    assert registration.versions("news")[2 - best].aliases == ["champion"]
 
 
 def test_promote_skips_versions_from_other_test_data_and_unfinished_runs(registered: dict[str, Any],
                                                                          tmp_path: Path) -> None:
-    from train import registry
+    from train import registration
 
-    registry.promote("news")
+    registration.promote("news")
     other = _train(tmp_path, "news", C=10.0, per_class=20, seed=3)
     client = registered["store"].client
     client.set_terminated(registered["weak"].run_id, "FAILED")
-    result = registry.promote("news")
+    result = registration.promote("news")
     skipped = " ".join(result.skipped)
     assert other.registered == "news/3"
     assert "v3: evaluated on digest" in skipped
@@ -98,9 +98,9 @@ def test_promote_skips_versions_from_other_test_data_and_unfinished_runs(registe
 
 
 def test_models_lists_versions_with_metric_alias_and_run(registered: dict[str, Any], run_cli: Any) -> None:
-    from train import registry
+    from train import registration
 
-    registry.promote("news")
+    registration.promote("news")
     result = run_cli("models", "news")
     assert result.code == 0, result.stderr
     assert "v1" in result.stdout and "v2" in result.stdout
@@ -110,9 +110,9 @@ def test_models_lists_versions_with_metric_alias_and_run(registered: dict[str, A
 
 def test_predict_cli_on_csv_matches_the_in_process_model(registered: dict[str, Any], run_script: Any,
                                                          make_topic_frame: Any, tmp_path: Path) -> None:
-    from train import registry
+    from train import registration
 
-    registry.promote("news")
+    registration.promote("news")
     frame = make_topic_frame(per_class=4, seed=11)
     frame.to_csv(tmp_path / "new.csv", index=False)
     out = tmp_path / "predictions.jsonl"
@@ -259,9 +259,9 @@ def _post(port: int, payload: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.mark.slow
 def test_mlflow_models_serve_answers_both_request_shapes(registered: dict[str, Any], tmp_path: Path) -> None:
-    from train import registry
+    from train import registration
 
-    registry.promote("news")
+    registration.promote("news")
     port = _free_port()
     bin_dir = str(Path(sys.executable).parent)
     env = {**os.environ, "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}",

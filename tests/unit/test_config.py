@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from features.errors import ConfigError
+from core.errors import ConfigError
+from core.tasks import TASKS
 from train.config import interpolate, load_config, parse_config, resolved_dict, validate_file
 
 REPO = Path(__file__).resolve().parents[2]
@@ -101,8 +102,24 @@ def test_an_unknown_nested_key_suggests_the_closest():
 
 def test_a_bad_literal_lists_the_allowed_values():
     with pytest.raises(ConfigError) as caught:
+        parse_config(minimal(data={"train": "articles.csv", "empty_text": "keep"}))
+    assert str(caught.value) == "data.empty_text: expected 'drop' or 'reject', got \"keep\""
+
+
+def test_an_unknown_task_lists_the_registered_tasks():
+    with pytest.raises(ConfigError) as caught:
         parse_config(minimal(task="topics"))
-    assert str(caught.value) == "task: expected 'topic' or 'stance', got \"topics\""
+    assert str(caught.value) == (f"task: unknown task 'topics' (did you mean 'topic'?); "
+                                 f"valid names: {', '.join(TASKS.names())}")
+
+
+def test_multi_label_topic_data_selects_the_multilabel_topic_task():
+    config = parse_config(minimal(data={"train": "articles.csv", "multi_label": True}))
+    assert (config.task, config.task_component.multi_label) == ("multilabel_topic", True)
+
+
+def test_the_multilabel_topic_task_implies_multi_label_data():
+    assert parse_config(minimal(task="multilabel_topic")).data.multi_label is True
 
 
 def test_a_missing_data_section_is_named():
@@ -149,7 +166,7 @@ def test_stance_needs_exactly_two_text_columns():
 def test_stance_cannot_be_multi_label():
     config = {"task": "stance", "data": {"train": "a.csv", "text_columns": ["h", "b"], "multi_label": True},
               "features": [{"name": "tfidf_word"}]}
-    with pytest.raises(ConfigError, match=r"^data\.multi_label: stance is single-label"):
+    with pytest.raises(ConfigError, match=r"^data\.multi_label: the stance task is single-label$"):
         parse_config(config)
 
 
@@ -157,8 +174,7 @@ def test_a_bad_model_parameter_value_fails_validation(write_config, make_config)
     path = write_config(make_config(model={"name": "logreg", "params": {"C": -1}}))
     with pytest.raises(ConfigError) as caught:
         validate_file(path)
-    assert str(caught.value) == (f"{path}: model.params.C: The 'C' parameter of LogisticRegression must be a float "
-                                 "in the range (0.0, inf]. Got -1 instead.")
+    assert str(caught.value).startswith(f"{path}: model.params.C: invalid value -1 for logreg (")
 
 
 # --- loading a file ---------------------------------------------------------------------------------------------

@@ -7,10 +7,13 @@ import time
 import pandas as pd
 import pytest
 
+from core.data_spec import DataSpec
+from core.errors import DataError
 from features import loading
 from features.data import prepare, read_raw
-from features.errors import DataError
-from train.config import DataSpec
+from train.tasks import get_task
+
+TOPIC = get_task("topic")
 
 TEXT = ["title", "body"]
 
@@ -39,19 +42,19 @@ def frame(make_topic_frame) -> pd.DataFrame:
 @pytest.mark.parametrize("fmt", ["csv", "tsv", "jsonl", "parquet"])
 def test_each_file_format_loads_every_row_and_column(fmt, frame, tmp_path):
     path = write(frame, tmp_path / f"articles.{fmt}", fmt)
-    loaded = read_raw(spec(train=path))[0]["train"]
+    loaded = read_raw(spec(train=path), TOPIC)[0]["train"]
     assert loaded[["title", "body", "label"]].equals(frame[["title", "body", "label"]])
 
 
 def test_a_gzipped_csv_is_read_by_its_inner_extension(frame, tmp_path):
     path = tmp_path / "articles.csv.gz"
     frame.to_csv(path, index=False, compression="gzip")
-    assert len(read_raw(spec(train=str(path)))[0]["train"]) == len(frame)
+    assert len(read_raw(spec(train=str(path)), TOPIC)[0]["train"]) == len(frame)
 
 
 def test_every_file_format_gives_the_same_content_digest(frame, tmp_path):
     digests = {
-        fmt: prepare(spec(train=write(frame, tmp_path / f"a.{fmt}", fmt)), "topic", 1).digests["train"]
+        fmt: prepare(spec(train=write(frame, tmp_path / f"a.{fmt}", fmt)), TOPIC, 1).digests["train"]
         for fmt in ("csv", "tsv", "jsonl", "parquet")
     }
     assert len(set(digests.values())) == 1
@@ -59,13 +62,13 @@ def test_every_file_format_gives_the_same_content_digest(frame, tmp_path):
 
 def test_a_declared_format_overrides_the_extension(frame, tmp_path):
     path = write(frame, tmp_path / "articles.txt", "tsv")
-    assert len(read_raw(spec(train=path, format="tsv"))[0]["train"]) == len(frame)
+    assert len(read_raw(spec(train=path, format="tsv"), TOPIC)[0]["train"]) == len(frame)
 
 
 def test_an_unknown_extension_without_a_declared_format_is_an_error(frame, tmp_path):
     path = write(frame, tmp_path / "articles.txt", "csv")
     with pytest.raises(DataError) as caught:
-        read_raw(spec(train=path))
+        read_raw(spec(train=path), TOPIC)
     assert str(caught.value) == (
         f"data.train: cannot tell the format of {path} from its extension; "
         "set data.format to csv, tsv, jsonl or parquet"
@@ -77,14 +80,14 @@ def test_a_glob_reads_every_matching_file(frame, tmp_path):
     write(frame.iloc[:5], tmp_path / "parts" / "a.csv", "csv")
     write(frame.iloc[5:12], tmp_path / "parts" / "b.csv", "csv")
     write(frame.iloc[12:], tmp_path / "parts" / "c.csv", "csv")
-    loaded = read_raw(spec(train=str(tmp_path / "parts" / "*.csv")))[0]["train"]
+    loaded = read_raw(spec(train=str(tmp_path / "parts" / "*.csv")), TOPIC)[0]["train"]
     assert sorted(loaded["id"]) == sorted(frame["id"])
 
 
 def test_a_glob_matching_nothing_names_the_key_and_pattern(tmp_path):
     pattern = str(tmp_path / "none-*.csv")
     with pytest.raises(DataError, match=r"^data\.train: no file matches .*none-\*\.csv$"):
-        read_raw(spec(train=pattern))
+        read_raw(spec(train=pattern), TOPIC)
 
 
 def test_a_missing_file_names_the_key_and_path(tmp_path):
@@ -95,7 +98,7 @@ def test_a_missing_file_names_the_key_and_path(tmp_path):
 def test_separate_train_and_test_files_are_kept_as_given(frame, tmp_path):
     train = write(frame.iloc[::2], tmp_path / "train.csv", "csv")
     test = write(frame.iloc[1::2], tmp_path / "test.csv", "csv")
-    prepared = prepare(spec(train=train, test=test), "topic", 1)
+    prepared = prepare(spec(train=train, test=test), TOPIC, 1)
     assert sorted(prepared.test["id"]) == sorted(frame.iloc[1::2]["id"])
     assert prepared.sources == {"train": train, "test": test}
 
@@ -104,7 +107,7 @@ def test_separate_train_and_test_files_are_kept_as_given(frame, tmp_path):
 def test_a_file_that_is_not_its_declared_format_is_a_one_line_error(fmt, declared, frame, tmp_path):
     path = write(frame, tmp_path / f"articles.{fmt}", fmt)
     with pytest.raises(DataError) as caught:
-        read_raw(spec(train=path, format=declared))
+        read_raw(spec(train=path, format=declared), TOPIC)
     assert str(caught.value).startswith(f"data.train: {path} is not readable as {declared} (")
     assert "\n" not in str(caught.value)
 
@@ -113,7 +116,7 @@ def test_a_file_whose_content_does_not_match_its_extension_is_a_one_line_error(t
     path = tmp_path / "articles.parquet"
     path.write_text("title,body,label\nx,y,z\n", encoding="utf-8")
     with pytest.raises(DataError, match=r"^data\.train: .*articles\.parquet is not readable as parquet \(.*\)$"):
-        read_raw(spec(train=str(path)))
+        read_raw(spec(train=str(path)), TOPIC)
 
 
 def test_a_saved_dataset_dict_gives_its_train_and_test_splits(frame, tmp_path):
@@ -124,7 +127,7 @@ def test_a_saved_dataset_dict_gives_its_train_and_test_splits(frame, tmp_path):
         "test": datasets.Dataset.from_pandas(frame.iloc[12:], preserve_index=False),
     })
     saved.save_to_disk(str(tmp_path / "saved"))
-    prepared = prepare(spec(saved=str(tmp_path / "saved")), "topic", 1)
+    prepared = prepare(spec(saved=str(tmp_path / "saved")), TOPIC, 1)
     assert (len(prepared.train), len(prepared.test)) == (12, 6)
     assert prepared.sources["test"].endswith("saved#test")
 
@@ -133,24 +136,24 @@ def test_a_saved_single_dataset_is_split_like_one_file(frame, tmp_path):
     import datasets
 
     datasets.Dataset.from_pandas(frame, preserve_index=False).save_to_disk(str(tmp_path / "saved"))
-    prepared = prepare(spec(saved=str(tmp_path / "saved")), "topic", 1)
+    prepared = prepare(spec(saved=str(tmp_path / "saved")), TOPIC, 1)
     assert len(prepared.train) + len(prepared.test) == len(frame)
 
 
 def test_a_saved_path_that_is_not_a_directory_is_an_error(tmp_path):
     with pytest.raises(DataError, match=r"^data\.saved: .*nowhere is not a directory$"):
-        read_raw(spec(saved=str(tmp_path / "nowhere")))
+        read_raw(spec(saved=str(tmp_path / "nowhere")), TOPIC)
 
 
 def test_a_directory_that_is_not_a_saved_dataset_is_an_error(tmp_path):
     with pytest.raises(DataError, match=r"^data\.saved: .* is not a saved dataset \("):
-        read_raw(spec(saved=str(tmp_path)))
+        read_raw(spec(saved=str(tmp_path)), TOPIC)
 
 
 def test_a_hub_dataset_while_offline_fails_at_once_with_one_line_saying_so():
     start = time.perf_counter()
     with pytest.raises(DataError) as caught:
-        read_raw(spec(hub={"name": "secnews-tests/does-not-exist"}))
+        read_raw(spec(hub={"name": "secnews-tests/does-not-exist"}), TOPIC)
     assert time.perf_counter() - start < 10
     message = str(caught.value)
     assert message.startswith("data.hub.name: cannot load 'secnews-tests/does-not-exist' split 'train' from the "

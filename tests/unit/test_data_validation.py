@@ -7,10 +7,13 @@ import re
 import pandas as pd
 import pytest
 
+from core.data_spec import DataSpec
+from core.errors import DataError
 from features.data import digest, prepare
-from features.errors import DataError
 from features.text import TextCleaner
-from train.config import DataSpec
+from train.tasks import get_task
+
+TOPIC = get_task("topic")
 
 
 def prepare_frame(frame: pd.DataFrame, tmp_path, task: str = "topic", seed: int = 1, **fields):
@@ -21,7 +24,7 @@ def prepare_frame(frame: pd.DataFrame, tmp_path, task: str = "topic", seed: int 
         frame.to_json(path, orient="records", lines=True)
     else:
         frame.to_csv(path, index=False)
-    return prepare(DataSpec(**{"train": str(path), **fields}), task, seed)
+    return prepare(DataSpec(**{"train": str(path), **fields}), get_task(task), seed)
 
 
 def texts(n_per_class: int = 10, classes: str = "abc") -> pd.DataFrame:
@@ -146,7 +149,7 @@ def test_identical_train_and_test_texts_warn_with_the_count(tmp_path):
     train, test = texts(), texts().iloc[[0, 11, 12]]
     train.to_csv(tmp_path / "train.csv", index=False)
     test.to_csv(tmp_path / "test.csv", index=False)
-    prepared = prepare(DataSpec(train=str(tmp_path / "train.csv"), test=str(tmp_path / "test.csv")), "topic", 1)
+    prepared = prepare(DataSpec(train=str(tmp_path / "train.csv"), test=str(tmp_path / "test.csv")), TOPIC, 1)
     assert prepared.warnings == ["leakage: 3 test rows have a text identical to a training row"]
     assert prepared.summary["identical_train_test_texts"] == 3
 
@@ -155,7 +158,7 @@ def test_identical_texts_differing_only_in_case_and_spaces_also_warn(tmp_path):
     train, test = texts(), texts().iloc[[0]].assign(text="  DOCUMENT a NUMBER 0 ")
     train.to_csv(tmp_path / "train.csv", index=False)
     test.to_csv(tmp_path / "test.csv", index=False)
-    prepared = prepare(DataSpec(train=str(tmp_path / "train.csv"), test=str(tmp_path / "test.csv")), "topic", 1)
+    prepared = prepare(DataSpec(train=str(tmp_path / "train.csv"), test=str(tmp_path / "test.csv")), TOPIC, 1)
     assert prepared.summary["identical_train_test_texts"] == 1
 
 
@@ -173,7 +176,7 @@ def test_test_labels_never_seen_in_training_warn(tmp_path):
     train, test = texts(), texts(n_per_class=2, classes="az")
     train.to_csv(tmp_path / "train.csv", index=False)
     test.assign(text=lambda f: f["text"] + " unseen").to_csv(tmp_path / "test.csv", index=False)
-    prepared = prepare(DataSpec(train=str(tmp_path / "train.csv"), test=str(tmp_path / "test.csv")), "topic", 1)
+    prepared = prepare(DataSpec(train=str(tmp_path / "train.csv"), test=str(tmp_path / "test.csv")), TOPIC, 1)
     assert prepared.warnings == ["test labels never seen in training: z"]
 
 
@@ -359,7 +362,7 @@ def test_reuters_modapte_loads_as_multi_label_with_its_given_split(secnews_data)
     data = DataSpec(train=str(folder / "modapte_train.csv"), test=str(folder / "modapte_test.csv"),
                     text_columns=["title", "text"], label_column="topics", multi_label=True,
                     min_examples_per_class=1)
-    prepared = prepare(data, "topic", 1)
+    prepared = prepare(data, TOPIC, 1)
     assert (len(prepared.train), len(prepared.test)) == (7775, 3019)
     assert "earn" in prepared.classes
     assert any(len(labels) > 1 for labels in prepared.y("train"))

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
+from core.errors import ConfigError
 from features.builders import BUILDERS
-from features.errors import ConfigError
 from features.union import build_features, parse_specs
 from features.vectorizers import CompactTfidfVectorizer
 

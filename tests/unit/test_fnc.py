@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from train.fnc import fnc_metrics, fnc_score
+from train.tasks.stance.fnc import fnc_metrics, fnc_score
 
 
 def test_a_perfect_unrelated_pair_earns_a_quarter() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from features.errors import ConfigError
+from core.errors import ConfigError
 from train.overrides import apply_overrides, format_path, parse_override, parse_path
 
 

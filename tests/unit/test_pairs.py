@@ -9,8 +9,8 @@ import scipy.sparse as sp
 import skops.io as sio
 from sklearn.pipeline import Pipeline
 
+from core.errors import ConfigError
 from features.data import Prepared, dev_split
-from features.errors import ConfigError
 from features.pairs import (
     LEXICON_NAMES,
     RELATEDNESS_NAMES,
@@ -25,7 +25,7 @@ from features.pairs import (
 from features.union import build_features, column_blocks, parse_specs
 from train.config import parse_config
 from train.safe_load import allowed_types
-from train.two_stage import TwoStageStanceClassifier
+from train.tasks.stance.two_stage import TwoStageStanceClassifier
 
 BODIES = {
     "b1": "Officials in Talmir confirmed the ransomware attack on the port. The Crimson Lattice gang claimed it. "

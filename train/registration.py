@@ -1,4 +1,4 @@
-"""The model registry: register a run's model, list versions, and promote an alias to the best comparable one.
+"""MLflow model registration: register a run's model, list versions, and promote an alias to the best comparable one.
 
 Versions are only compared when they were evaluated on the same test data (same dataset digest) and their run
 finished; anything else is skipped with the reason.
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from features.errors import SecnewsError
+from core.errors import SecnewsError
 
 
 @dataclass

@@ -20,9 +20,10 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import Interval
 from threadpoolctl import threadpool_limits
 
-UNRELATED = "unrelated"
+from train.estimators import TREE_TYPES, register_estimator
+from train.tasks.stance.labels import RELATED, UNRELATED
+
 SMALL_BATCH = 2000
-RELATED = ("agree", "disagree", "discuss")
 
 
 class TwoStageStanceClassifier(ClassifierMixin, BaseEstimator):
@@ -139,3 +140,26 @@ class TwoStageStanceClassifier(ClassifierMixin, BaseEstimator):
         p_related, stage2 = self._probabilities(X)
         related_label = np.asarray(RELATED, dtype=object)[stage2.argmax(axis=1)]
         return np.where(p_related > self.threshold, related_label, UNRELATED).astype(object)
+
+
+def check_two_stage_config(config: Any) -> list[str]:
+    """Cross-section rules: a stance task, at least one dense pair builder, stage-1 blocks that exist."""
+    from features.builders import BUILDERS
+
+    lines = []
+    if config.task != "stance":
+        lines.append("model.name: two_stage is a stance model; use it with task: stance")
+    dense_in_config = [s.name for s in config.feature_specs if BUILDERS.get(s.name, "features").dense_output]
+    if not dense_in_config:
+        dense = ", ".join(entry.name for entry in BUILDERS if entry.dense_output)
+        lines.append(f"model.name: two_stage needs at least one dense pair builder in features ({dense})")
+    for name in config.model.params.get("stage1_features") or []:
+        if name not in dense_in_config:
+            lines.append(f"model.params.stage1_features: '{name}' is not a dense pair builder in features "
+                         f"({', '.join(dense_in_config) or 'none'})")
+    return lines
+
+
+register_estimator("two_stage", TwoStageStanceClassifier,
+                   "stance: related vs unrelated, then agree/disagree/discuss (boosting + linear, class-balanced)",
+                   (*TREE_TYPES, TwoStageStanceClassifier), check_config=check_two_stage_config)

@@ -1,0 +1,68 @@
+"""Tasks as registered components: what kind of problem a config solves, and everything that depends on it.
+
+A task owns its input columns and their shorthand, label checks, metrics, report order, the shape of its
+prediction table and its demo data. The data layer, runner, tracking, prediction and the CLI ask the task and
+never branch on its name. Implementations live in `train.tasks`; adding one is a module plus its registration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from core.registry import Registry
+
+ReadFile = Callable[[Path], pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class ColumnRoles:
+    """Which columns of a corpus hold the model's input texts, the label and the grouping key."""
+
+    text: tuple[str, ...]
+    label: str
+    group: str | None = None
+
+
+class Task:
+    """Base task: single-label classification of one or more text columns (override what differs)."""
+
+    name = ""
+    multi_label = False
+    demo_corpus: str | None = None
+    demo_file = ""
+    demo_columns = ColumnRoles(("text",), "label")
+    accepts_lone_text = True
+    headline_metrics: tuple[str, ...] = ("accuracy", "macro_f1", "weighted_f1")
+
+    def read_demo(self, read: ReadFile, folder: Path) -> tuple[pd.DataFrame, Path]:
+        """The embedded demo rows of this task and the file they came from."""
+        path = folder / self.demo_file
+        return read(path), path
+
+    def check_columns(self, text_columns: list[str]) -> list[str]:
+        """Config lines about the input columns this task cannot use (empty when fine)."""
+        return []
+
+    def check_labels(self, labels: pd.Series, where: str) -> None:
+        """Raise DataError when a split holds labels this task cannot learn."""
+
+    def report_order(self, classes: list[str]) -> list[str]:
+        """The order classes appear in metrics, reports and plots."""
+        return list(classes)
+
+    def metrics(self, y_true: Any, y_pred: Any, classes: list[str], y_train: Any) -> dict[str, float]:
+        """Every metric of this task for one evaluated split."""
+        raise NotImplementedError
+
+    def lone_text_column(self, input_columns: list[str]) -> str | None:
+        """The input column a bare text fills (others left empty), or None when texts alone cannot be scored."""
+        return input_columns[-1] if self.accepts_lone_text else None
+
+
+TASKS: Registry[Task] = Registry("task")
+

@@ -1,0 +1,53 @@
+"""The stance task: (claim/headline, body) pairs labelled agree, disagree, discuss or unrelated, scored with FNC."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from core.errors import DataError
+from core.registry import Spec
+from core.tasks import TASKS, ColumnRoles, ReadFile
+from train.tasks.base import SingleLabelTask
+from train.tasks.stance.fnc import fnc_metrics
+from train.tasks.stance.labels import STANCE_LABELS
+
+
+@TASKS.register("stance", Spec, "claim/headline vs. article body: agree, disagree, discuss, unrelated")
+class StanceTask(SingleLabelTask):
+    """Pairs of texts, claim first and body second; adds the official FNC-1 score to the metrics."""
+
+    name = "stance"
+    demo_corpus = "stance"
+    demo_columns = ColumnRoles(("headline", "body"), "stance", "id")
+    accepts_lone_text = False
+    headline_metrics = ("fnc_score_pct", "accuracy", "macro_f1", "weighted_f1")
+
+    def read_demo(self, read: ReadFile, folder: Path) -> tuple[pd.DataFrame, Path]:
+        """The demo claims joined to the bodies of the demo articles they are about."""
+        pairs_path = folder / "stance.jsonl"
+        articles, pairs = read(folder / "articles.jsonl"), read(pairs_path)
+        joined = pairs.merge(articles[["id", "title", "body", "source"]], on="id", how="left",
+                             validate="many_to_one")
+        if joined["body"].isna().any():
+            raise DataError(f"data.demo: {pairs_path} has rows whose article id is not in articles.jsonl")
+        return joined.rename(columns={"claim": "headline"}), pairs_path
+
+    def check_columns(self, text_columns: list[str]) -> list[str]:
+        if len(text_columns) != 2:
+            return ["data.text_columns: stance expects two columns, the claim/headline and the body"]
+        return []
+
+    def check_labels(self, labels: pd.Series, where: str) -> None:
+        unknown = sorted(set(labels) - set(STANCE_LABELS))
+        if unknown:
+            raise DataError(f"{where}: column '{labels.name}' has labels {', '.join(map(repr, unknown[:5]))}; "
+                            f"stance expects {', '.join(STANCE_LABELS)}")
+
+    def report_order(self, classes: list[str]) -> list[str]:
+        return [*STANCE_LABELS, *(c for c in classes if c not in STANCE_LABELS)]
+
+    def metrics(self, y_true: Any, y_pred: Any, classes: list[str], y_train: Any) -> dict[str, float]:
+        return {**super().metrics(y_true, y_pred, classes, y_train), **fnc_metrics(y_true, y_pred)}
