@@ -197,7 +197,7 @@ def _check_min_examples(counts: dict[str, int], minimum: int, label: str) -> Non
 
 
 def _word_counts(column: pd.Series) -> pd.Series:
-    """Words per row, counted once per distinct text (stance bodies repeat across many pairs)."""
+    """Words per row, counted once per distinct text (a body shared by many claim pairs is counted once)."""
     distinct = column.unique()
     return column.map(dict(zip(distinct, (len(t.split()) for t in distinct), strict=True)))
 

@@ -12,6 +12,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
 
 _URL = r"(?:https?://|www\.)\S+"
 _EMAIL = r"[\w.+-]+@[\w-]+\.[\w.-]+"
@@ -55,7 +56,7 @@ def join_columns(X: object, separator: str = "\n") -> list[str]:
     return ["" if v is None else str(v) for v in array]
 
 
-class TextCleaner(BaseEstimator, TransformerMixin):
+class TextCleaner(TransformerMixin, BaseEstimator):
     """Stateless cleaner: joins columns, strips boilerplate regexes, normalises URLs, e-mails and numbers."""
 
     def __init__(
@@ -92,7 +93,16 @@ class TextCleaner(BaseEstimator, TransformerMixin):
         return text.lower() if self.lowercase else text
 
     def transform(self, X: object) -> np.ndarray:
+        check_is_fitted(self, "n_features_in_")
         return np.asarray([self.clean(t) for t in join_columns(X, self.separator)], dtype=object)
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         return np.asarray(["text"], dtype=object)
+
+    def __sklearn_tags__(self) -> object:
+        """Text in, text out (like scikit-learn's own vectorizers): numeric-array checks do not apply."""
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        tags.transformer_tags.preserves_dtype = []
+        return tags

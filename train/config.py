@@ -49,7 +49,7 @@ class TrackingSpec(Spec):
 class Config(Spec):
     """A whole experiment: task, data, features, model, evaluation and tracking."""
 
-    task: str = Field("topic", description="a registered task: topic, multilabel_topic or stance")
+    task: str = Field("topic", description="a registered task (see train/tasks)")
     experiment: str | None = Field(None, description="MLflow experiment (default: <task>-<config file name>)")
     seed: int = 42
     data: DataSpec

@@ -154,8 +154,11 @@ def bad_data_cases(tmp_path: Path, frame: pd.DataFrame) -> dict[str, tuple[dict,
                            "error: data.train (" + str(tmp_path / "good.csv")
                            + "): column 'headline' not found; available: id, title, body, label"),
         "empty text rejected": ({"train": "empty.csv", "text_columns": text, "empty_text": "reject"},
-                                "error: data.train ("),
-        "missing label": ({"train": "unlabelled.csv", "text_columns": text}, "error: data.train ("),
+                                f"error: data.train ({tmp_path / 'empty.csv'}): 2 rows have empty text in title, body "
+                                "(e.g. rows 2, 3); set data.empty_text: drop to skip them"),
+        "missing label": ({"train": "unlabelled.csv", "text_columns": text},
+                          f"error: data.train ({tmp_path / 'unlabelled.csv'}): column 'label' has 1 rows with no "
+                          "label (e.g. rows 6)"),
         "rare class": ({"train": "rare.csv", "text_columns": text, "split": {"method": "random"},
                         "min_examples_per_class": 2},
                        "error: data.min_examples_per_class: column 'label' has classes with fewer than 2"),

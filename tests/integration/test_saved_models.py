@@ -24,14 +24,16 @@ from train.safe_load import UntrustedModelError, allowed_types, load_skops
 from train.tracking import use_store
 
 
-def _train(folder: Path, name: str, C: float = 5.0, per_class: int = 12, seed: int = 0) -> Any:
+def _train(folder: Path, name: str, C: float = 5.0, per_class: int = 12, seed: int = 0,
+           vocabulary: int | None = None) -> Any:
     import yaml
 
     from tests.conftest import _tiny_config, _topic_frame
 
     csv = folder / f"articles-{per_class}-{seed}.csv"
     _topic_frame(per_class=per_class, seed=seed).to_csv(csv, index=False)
-    config = _tiny_config(train=csv.name, tracking={"register_as": name}, model={"name": "logreg", "params": {"C": C}})
+    config = _tiny_config(train=csv.name, tracking={"register_as": name}, model={"name": "logreg", "params": {"C": C}},
+                          features=[{"name": "tfidf_word", "ngram_range": [1, 2], "max_features": vocabulary}])
     path = folder / f"exp-{C}-{per_class}-{seed}.yaml"
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
     return run_training(load_config(path))
@@ -44,7 +46,7 @@ def _registered_template(tmp_path_factory: pytest.TempPathFactory, _empty_store_
     shutil.copy(_empty_store_template, folder / "mlflow.db")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{folder / 'mlflow.db'}")
-        weak = _train(folder, "news", C=0.01)
+        weak = _train(folder, "news", C=0.01, vocabulary=1)  # one feature: worse than the full model by construction
         strong = _train(folder, "news", C=10.0)
     return {"db": folder / "mlflow.db", "weak": weak, "strong": strong}
 
@@ -73,12 +75,11 @@ def test_promote_picks_the_best_version_and_says_why(registered: dict[str, Any],
     from train import registration
 
     weak, strong = registered["weak"].metrics["macro_f1"], registered["strong"].metrics["macro_f1"]
+    assert strong > weak, "fixture: the one-feature model must be the weaker one"
     result = run_cli("promote", "news", "--metric", "macro_f1")
     assert result.code == 0, result.stderr
-    best = 2 if strong >= weak else 1
-    assert f"moved 'champion' to v{best}" in result.stdout
-    assert "on digest" in result.stdout
-    assert registration.versions("news")[2 - best].aliases == ["champion"]
+    assert result.stdout.startswith(f"moved 'champion' to v2: v2 macro_f1 {strong:.4f} is the best of 2 version(s)")
+    assert [v.aliases for v in registration.versions("news")] == [["champion"], []]
 
 
 def test_promote_skips_versions_from_other_test_data_and_unfinished_runs(registered: dict[str, Any],
@@ -250,6 +251,20 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _wait_until_serving(server: subprocess.Popen, port: int, log: Path) -> bool:
+    """True once the server answers /ping; False when it exited (e.g. its port was taken)."""
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/ping", timeout=2)
+            return True
+        except OSError:
+            if server.poll() is not None:
+                return False
+            time.sleep(0.5)
+    raise AssertionError(f"the server did not answer within 90 s: {log.read_text()[-2000:]}")
+
+
 def _post(port: int, payload: dict[str, Any]) -> dict[str, Any]:
     request = urllib.request.Request(f"http://127.0.0.1:{port}/invocations", data=json.dumps(payload).encode(),
                                      headers={"Content-Type": "application/json"})
@@ -262,25 +277,23 @@ def test_mlflow_models_serve_answers_both_request_shapes(registered: dict[str, A
     from train import registration
 
     registration.promote("news")
-    port = _free_port()
     bin_dir = str(Path(sys.executable).parent)
     env = {**os.environ, "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}",
            "MLFLOW_TRACKING_URI": registered["store"].uri}
     log = tmp_path / "serve.log"
-    with log.open("w") as log_file:
-        server = subprocess.Popen(
-            [f"{bin_dir}/mlflow", "models", "serve", "-m", "models:/news@champion", "--env-manager", "local",
-             "-h", "127.0.0.1", "-p", str(port)],
-            env=env, stdout=subprocess.DEVNULL, stderr=log_file, start_new_session=True)
+    for _attempt in range(3):  # a free port can be taken between choosing it and the server binding it
+        port = _free_port()
+        with log.open("w") as log_file:
+            server = subprocess.Popen(
+                [f"{bin_dir}/mlflow", "models", "serve", "-m", "models:/news@champion", "--env-manager", "local",
+                 "-h", "127.0.0.1", "-p", str(port)],
+                env=env, stdout=subprocess.DEVNULL, stderr=log_file, start_new_session=True)
+        if _wait_until_serving(server, port, log):
+            break
+        assert "address already in use" in log.read_text().lower(), log.read_text()[-2000:]
+    else:
+        raise AssertionError("every port tried was taken before the server could bind it")
     try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/ping", timeout=2)
-                break
-            except OSError:
-                assert server.poll() is None, log.read_text()[-2000:]
-                time.sleep(0.5)
         records = _post(port, {"dataframe_records": [{"text": "ransomware trojan payload"}]})
         inputs = _post(port, {"inputs": {"text": ["ransomware trojan payload"]}})
         assert records == inputs

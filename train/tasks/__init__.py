@@ -1,9 +1,14 @@
-"""The registered tasks (`topic`, `multilabel_topic`, `stance`); importing this package registers them."""
+"""The registered tasks: every module or package in this folder registers one or more (importing it does)."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 from core.tasks import TASKS, Task
-from train.tasks import stance, topic  # noqa: F401  (registration)
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
 
 
 def get_task(name: str, where: str = "task") -> Task:
