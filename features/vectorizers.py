@@ -133,8 +133,9 @@ def _with_svd(steps: list[tuple[str, Any]], spec: _DocFreqSpec, seed: int) -> Pi
 _TRUSTED = (TextCleaner, CompactTfidfVectorizer)
 
 
-@BUILDERS.register("tfidf_word", TfidfWordSpec, "word n-gram TF-IDF (optionally reduced with SVD)", _TRUSTED)
-def build_tfidf_word(spec: TfidfWordSpec, seed: int) -> Pipeline:
+def _tfidf(spec: _DocFreqSpec, seed: int, **analysis: Any) -> Pipeline:
+    """Cleaner → TF-IDF with the spec's document-frequency settings (→ SVD when asked); `analysis` says how to
+    cut the text into terms (word or character n-grams)."""
     vectorizer = CompactTfidfVectorizer(
         lowercase=spec.clean.lowercase,
         ngram_range=spec.ngram_range,
@@ -142,26 +143,20 @@ def build_tfidf_word(spec: TfidfWordSpec, seed: int) -> Pipeline:
         max_df=spec.max_df,
         max_features=spec.max_features,
         sublinear_tf=spec.sublinear_tf,
-        stop_words=spec.stop_words,
-        token_pattern=spec.token_pattern,
         dtype=np.float64,
+        **analysis,
     )
     return _with_svd([("clean", cleaner(spec)), ("tfidf", vectorizer)], spec, seed)
+
+
+@BUILDERS.register("tfidf_word", TfidfWordSpec, "word n-gram TF-IDF (optionally reduced with SVD)", _TRUSTED)
+def build_tfidf_word(spec: TfidfWordSpec, seed: int) -> Pipeline:
+    return _tfidf(spec, seed, stop_words=spec.stop_words, token_pattern=spec.token_pattern)
 
 
 @BUILDERS.register("tfidf_char", TfidfCharSpec, "character n-gram TF-IDF (char_wb by default)", _TRUSTED)
 def build_tfidf_char(spec: TfidfCharSpec, seed: int) -> Pipeline:
-    vectorizer = CompactTfidfVectorizer(
-        lowercase=spec.clean.lowercase,
-        analyzer=spec.analyzer,
-        ngram_range=spec.ngram_range,
-        min_df=spec.min_df,
-        max_df=spec.max_df,
-        max_features=spec.max_features,
-        sublinear_tf=spec.sublinear_tf,
-        dtype=np.float64,
-    )
-    return _with_svd([("clean", cleaner(spec)), ("tfidf", vectorizer)], spec, seed)
+    return _tfidf(spec, seed, analyzer=spec.analyzer)
 
 
 @BUILDERS.register(
