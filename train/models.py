@@ -36,7 +36,6 @@ class ModelSpec(Spec):
 
 _DEFAULTS: dict[str, dict[str, Any]] = {}
 NEEDS_DENSE = frozenset({"hist_gb"})  # models whose fit rejects sparse matrices
-NEEDS_COLUMN_BLOCKS = frozenset({"two_stage"})  # models told which columns each feature builder produced
 
 
 # Fitted-state types skops does not trust by default; the safe loader accepts exactly these (and ours).
@@ -70,8 +69,11 @@ def _accepts(cls: type, name: str) -> bool:
     return name in inspect.signature(cls.__init__).parameters
 
 
-def build_model(spec: ModelSpec, seed: int, multi_label: bool = False) -> BaseEstimator:
-    """Instantiate and validate the estimator a spec names; parameter problems are ConfigErrors by path."""
+def build_model(spec: ModelSpec, seed: int, multi_label: bool = False,
+                dense_layout: tuple[tuple[str, int], ...] | None = None) -> BaseEstimator:
+    """Instantiate and validate the estimator a spec names; parameter problems are ConfigErrors by path.
+
+    `dense_layout` (the union's leading dense blocks, known from the config) goes to models that read blocks."""
     cls = MODELS.get(spec.name, "model.name").build
     valid = sorted(inspect.signature(cls.__init__).parameters.keys() - {"self"})
     for key in spec.params:
@@ -84,6 +86,8 @@ def build_model(spec: ModelSpec, seed: int, multi_label: bool = False) -> BaseEs
     kwargs = {**_DEFAULTS[spec.name], **spec.params}
     if _accepts(cls, "random_state"):
         kwargs.setdefault("random_state", seed)
+    if dense_layout is not None and _accepts(cls, "dense_blocks"):
+        kwargs.setdefault("dense_blocks", dense_layout)
     if spec.class_weight is not None:
         if not _accepts(cls, "class_weight"):
             raise ConfigError(f"model.class_weight: {spec.name} does not support class weights")
@@ -99,11 +103,9 @@ def build_model(spec: ModelSpec, seed: int, multi_label: bool = False) -> BaseEs
 
 def _check_params(estimator: BaseEstimator, name: str) -> None:
     """Run scikit-learn's own parameter validation now, so a bad value fails before any data is loaded."""
-    from sklearn.utils._param_validation import InvalidParameterError
-
     try:
         clone(estimator)._validate_params()
-    except InvalidParameterError as exc:
+    except ValueError as exc:  # scikit-learn's InvalidParameterError is a ValueError; ours raise ValueError
         message = str(exc).split("\n")[0]
         key = message.split("'")[1] if message.count("'") >= 2 else "params"
         raise ConfigError(f"model.params.{key}: {message}") from None

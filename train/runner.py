@@ -16,11 +16,11 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MultiLabelBinarizer
 
 from features.data import STANCE_LABELS, Prepared, dev_split, prepare, read_raw
-from features.union import build_features, column_blocks
+from features.union import build_features, dense_layout
 from train import evaluate
 from train.config import Config, check_model_params, resolved_dict
 from train.fnc import fnc_metrics
-from train.models import NEEDS_COLUMN_BLOCKS, NEEDS_DENSE, build_model, scores
+from train.models import NEEDS_DENSE, build_model, scores
 
 
 class Reporter(Protocol):
@@ -85,7 +85,7 @@ def fit_pipeline(config: Config, data: Prepared, reporter: Reporter) -> Fitted:
     """Fit features then model on the training split only, and predict the test split."""
     features = build_features(config.feature_specs, data.text_columns, config.seed,
                               dense=config.model.name in NEEDS_DENSE)
-    model = build_model(config.model, config.seed, data.multi_label)
+    model = build_model(config.model, config.seed, data.multi_label, dense_layout(config.feature_specs))
     binarizer = None
     y_train = data.y("train")
     if data.multi_label:
@@ -96,8 +96,6 @@ def fit_pipeline(config: Config, data: Prepared, reporter: Reporter) -> Fitted:
         start = time.perf_counter()
         X_train = features.fit_transform(data.X("train"), y_train)
         timings["vectorize_time_s"] = time.perf_counter() - start
-    if config.model.name in NEEDS_COLUMN_BLOCKS and model.get_params().get("column_blocks") is None:
-        model.set_params(column_blocks=column_blocks(features, config.feature_specs))
     with reporter.stage("fit"):
         start = time.perf_counter()
         model.fit(X_train, y_train)
