@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from core.errors import DataError
 from core.registry import Registry
 
 ReadFile = Callable[[Path], pd.DataFrame]
@@ -29,7 +30,9 @@ class ColumnRoles:
 
 
 class Task:
-    """Base task: single-label classification of one or more text columns (override what differs)."""
+    """Base task: single-label classification of one or more text columns (override what differs).
+
+    `fixed_labels` is the closed label set of tasks that have one (data outside it is an error)."""
 
     name = ""
     multi_label = False
@@ -37,6 +40,7 @@ class Task:
     demo_file = ""
     demo_columns = ColumnRoles(("text",), "label")
     accepts_lone_text = True
+    fixed_labels: tuple[str, ...] = ()
     headline_metrics: tuple[str, ...] = ("accuracy", "macro_f1", "weighted_f1")
 
     def read_demo(self, read: ReadFile, folder: Path) -> tuple[pd.DataFrame, Path]:
@@ -49,7 +53,11 @@ class Task:
         return []
 
     def check_labels(self, labels: pd.Series, where: str) -> None:
-        """Raise DataError when a split holds labels this task cannot learn."""
+        """Raise DataError when a split holds labels outside the task's fixed label set (when it has one)."""
+        unknown = sorted(set(labels) - set(self.fixed_labels)) if self.fixed_labels else []
+        if unknown:
+            raise DataError(f"{where}: column '{labels.name}' has labels {', '.join(map(repr, unknown[:5]))}; "
+                            f"{self.name} expects {', '.join(self.fixed_labels)}")
 
     def report_order(self, classes: list[str]) -> list[str]:
         """The order classes appear in metrics, reports and plots."""

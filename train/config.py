@@ -225,10 +225,11 @@ def resolved_dict(config: Config) -> dict[str, Any]:
 
 def check_model_params(config: Config) -> None:
     """Build the model once so bad estimator parameters fail at validation time, before any data is read."""
+    from features.union import dense_layout
     from train.estimators import build_model, check_params
 
     build_model(config.model, config.seed, config.data.multi_label)
-    check_params(config.model, config.seed)
+    check_params(config.model, config.seed, dense_layout(config.feature_specs), config.task_component.fixed_labels)
 
 
 def validate_file(path: str | Path, overrides: list[str] | None = None) -> Config:

@@ -73,8 +73,11 @@ def _accepts(cls: type, name: str) -> bool:
     return name in inspect.signature(cls.__init__).parameters
 
 
-def build_model(spec: ModelSpec, seed: int, multi_label: bool = False) -> BaseEstimator:
-    """Instantiate the estimator a spec names; unknown parameters are ConfigErrors by key path."""
+def build_model(spec: ModelSpec, seed: int, multi_label: bool = False,
+                dense_layout: tuple[tuple[str, int], ...] | None = None) -> BaseEstimator:
+    """Instantiate the estimator a spec names; unknown parameters are ConfigErrors by key path.
+
+    `dense_layout` (the union's leading dense blocks, known from the config) goes to models that read blocks."""
     entry = ESTIMATORS.get(spec.name, "model.name")
     cls = entry.build
     valid = sorted(inspect.signature(cls.__init__).parameters.keys() - {"self"})
@@ -88,6 +91,8 @@ def build_model(spec: ModelSpec, seed: int, multi_label: bool = False) -> BaseEs
     kwargs = {**entry.defaults, **spec.params}
     if _accepts(cls, "random_state"):
         kwargs.setdefault("random_state", seed)
+    if dense_layout is not None and _accepts(cls, "dense_blocks"):
+        kwargs.setdefault("dense_blocks", dense_layout)
     if spec.class_weight is not None:
         if not _accepts(cls, "class_weight"):
             raise ConfigError(f"model.class_weight: {spec.name} does not support class weights")
@@ -100,17 +105,17 @@ def build_model(spec: ModelSpec, seed: int, multi_label: bool = False) -> BaseEs
     return estimator
 
 
-def _probe_data() -> tuple[Any, np.ndarray]:
+def _probe_data(n_columns: int, labels: tuple[str, ...]) -> tuple[Any, np.ndarray]:
     """A tiny, fixed, learnable problem: enough for scikit-learn to validate parameters at the start of fit."""
     rng = np.random.default_rng(0)
-    X = rng.random((40, 4))
-    y = np.array(["a", "b"] * 20, dtype=object)
-    X[y == "a", 0] += 1.0
+    X = rng.random((40, n_columns))
+    y = np.array([labels[i % len(labels)] for i in range(40)], dtype=object)
+    X[y == labels[0], 0] += 1.0
     return X, y
 
 
-def _fit_error(estimator: BaseEstimator) -> Exception | None:
-    X, y = _probe_data()
+def _fit_error(estimator: BaseEstimator, n_columns: int, labels: tuple[str, ...]) -> Exception | None:
+    X, y = _probe_data(n_columns, labels)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -120,18 +125,24 @@ def _fit_error(estimator: BaseEstimator) -> Exception | None:
     return None
 
 
-def check_params(spec: ModelSpec, seed: int) -> None:
+def check_params(spec: ModelSpec, seed: int, dense_layout: tuple[tuple[str, int], ...] | None = None,
+                 labels: tuple[str, ...] = ()) -> None:
     """Fail before any data is read when a model parameter has a bad value.
 
     scikit-learn validates parameters when `fit` starts and has no public validator, so each configured parameter
-    is tried alone on a tiny probe problem: one that fails there but not with the defaults is the culprit.
+    is tried alone on a tiny probe problem shaped like the config's features (`dense_layout` leads its columns)
+    and labelled with the task's fixed labels (`labels`, when it has them):
+    one that fails there but not with the defaults is the culprit. Anything else is left to the real fit.
     """
     if not spec.params:
         return
-    if _fit_error(build_model(ModelSpec(name=spec.name), seed)) is not None:
+    n_columns, labels = sum(width for _, width in dense_layout or ()) + 4, labels or ("a", "b")
+    base = build_model(ModelSpec(name=spec.name), seed, dense_layout=dense_layout)
+    if _fit_error(base, n_columns, labels) is not None:
         return  # the probe problem does not suit this estimator; its fit will report bad values itself
     for key, value in spec.params.items():
-        error = _fit_error(build_model(ModelSpec(name=spec.name, params={key: value}), seed))
+        probe = build_model(ModelSpec(name=spec.name, params={key: value}), seed, dense_layout=dense_layout)
+        error = _fit_error(probe, n_columns, labels)
         if error is not None:
             first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             raise ConfigError(f"model.params.{key}: invalid value {value!r} for {spec.name} ({first})")

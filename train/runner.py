@@ -16,7 +16,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MultiLabelBinarizer
 
 from features.data import Prepared, dev_split, prepare, read_raw
-from features.union import build_features, column_blocks
+from features.union import build_features, dense_layout
 from train import evaluate
 from train.config import Config, check_model_params, resolved_dict
 from train.estimators import ESTIMATORS, build_model, scores
@@ -84,7 +84,7 @@ def fit_pipeline(config: Config, data: Prepared, reporter: Reporter) -> Fitted:
     """Fit features then model on the training split only, and predict the test split."""
     features = build_features(config.feature_specs, data.text_columns, config.seed,
                               dense=ESTIMATORS.get(config.model.name, "model.name").dense_input)
-    model = build_model(config.model, config.seed, data.multi_label)
+    model = build_model(config.model, config.seed, data.multi_label, dense_layout(config.feature_specs))
     binarizer = None
     y_train = data.y("train")
     if data.multi_label:
@@ -95,8 +95,6 @@ def fit_pipeline(config: Config, data: Prepared, reporter: Reporter) -> Fitted:
         start = time.perf_counter()
         X_train = features.fit_transform(data.X("train"), y_train)
         timings["vectorize_time_s"] = time.perf_counter() - start
-    if "column_blocks" in model.get_params() and model.get_params()["column_blocks"] is None:
-        model.set_params(column_blocks=column_blocks(features, config.feature_specs))
     with reporter.stage("fit"):
         start = time.perf_counter()
         model.fit(X_train, y_train)

@@ -23,6 +23,7 @@ class StanceTask(SingleLabelTask):
     demo_corpus = "stance"
     demo_columns = ColumnRoles(("headline", "body"), "stance", "id")
     accepts_lone_text = False
+    fixed_labels = STANCE_LABELS
     headline_metrics = ("fnc_score_pct", "accuracy", "macro_f1", "weighted_f1")
 
     def read_demo(self, read: ReadFile, folder: Path) -> tuple[pd.DataFrame, Path]:
@@ -39,12 +40,6 @@ class StanceTask(SingleLabelTask):
         if len(text_columns) != 2:
             return ["data.text_columns: stance expects two columns, the claim/headline and the body"]
         return []
-
-    def check_labels(self, labels: pd.Series, where: str) -> None:
-        unknown = sorted(set(labels) - set(STANCE_LABELS))
-        if unknown:
-            raise DataError(f"{where}: column '{labels.name}' has labels {', '.join(map(repr, unknown[:5]))}; "
-                            f"stance expects {', '.join(STANCE_LABELS)}")
 
     def report_order(self, classes: list[str]) -> list[str]:
         return [*STANCE_LABELS, *(c for c in classes if c not in STANCE_LABELS)]

@@ -1,0 +1,3 @@
+"""Stance features over (claim, body) pairs; importing the package registers the pair builders."""
+
+from features.stance import lexicon, relatedness, similarity, style  # noqa: F401  (registration)
