@@ -1,8 +1,8 @@
 """Build hook: copy the demo corpus and the configs into the wheel, where an installed secnews finds them.
 
 They stay where readers of the repository expect them (data/demo/, configs/); at build time they land in
-`features/bundled/demo/` and `train/bundled/configs/`, which `features.bundled.resource_dir` reads through
-importlib.resources. Editable installs copy nothing: they read the checkout's folders directly.
+`features/package_data/demo/` and `train/package_data/configs/`, which `features.bundled.resource_dir` reads
+through importlib.resources. Editable installs copy nothing: they read the checkout's folders directly.
 Everything else about the package is declared in pyproject.toml.
 """
 
@@ -15,7 +15,7 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 # checkout folder → folder inside the built package (keep in step with features/bundled.py)
-BUNDLES = {"data/demo": "features/bundled/demo", "configs": "train/bundled/configs"}
+BUNDLES = {"data/demo": "features/package_data/demo", "configs": "train/package_data/configs"}
 
 
 class BuildWithBundles(build_py):

@@ -1,7 +1,7 @@
 """Files shipped with secnews (the demo corpus, the configs): inside an installed wheel, or in the source checkout.
 
-setup.py copies data/demo/ and configs/ into `features/bundled/demo/` and `train/bundled/configs/` of the wheel;
-a checkout (and an editable install) reads the original folders, so edits there take effect at once.
+setup.py copies data/demo/ and configs/ into `features/package_data/demo/` and `train/package_data/configs/` of
+the wheel; a checkout (and an editable install) reads the original folders, so edits there take effect at once.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ def from_checkout() -> bool:
 
 
 def resource_dir(package: str, name: str, checkout_path: str) -> Path:
-    """`<package>/bundled/<name>` of an installed wheel, else `<checkout>/<checkout_path>` of the source tree."""
-    packaged = resources.files(package) / "bundled" / name
+    """`<package>/package_data/<name>` of an installed wheel, else `<checkout>/<checkout_path>` of the source tree."""
+    packaged = resources.files(package) / "package_data" / name
     if isinstance(packaged, Path) and packaged.is_dir():
         return packaged
     return CHECKOUT / checkout_path

@@ -23,7 +23,7 @@ from typing import Any
 LOADER_MODULE = "train.serving"
 DISTRIBUTION = "secnews"
 # Inside our packages but not code: the demo corpus and configs an installed wheel carries (features/bundled.py).
-NOT_CODE = ("__pycache__", "*.pyc", "bundled")
+NOT_CODE = ("__pycache__", "*.pyc", "package_data")
 
 
 def code_packages() -> list[str]:
@@ -44,16 +44,21 @@ def code_packages() -> list[str]:
 
 @contextmanager
 def staged_code() -> Iterator[list[str]]:
-    """Our packages' source, without bundled data, copied to a temporary folder: the model's code_paths."""
+    """The model's code_paths: our package folders, each copied without its bundled data when it has some
+    (an installed wheel); a checkout's folders hold only code and are passed as they are (MLflow skips
+    __pycache__), which saves a copy per logged model."""
     with tempfile.TemporaryDirectory(prefix="secnews-code-") as folder:
         paths = []
         for name in dict.fromkeys(code_packages()):
             spec = util.find_spec(name)
             if spec is None or not spec.submodule_search_locations:
                 continue
+            source = Path(list(spec.submodule_search_locations)[0])
+            if not (source / "package_data").exists():
+                paths.append(str(source))
+                continue
             target = Path(folder) / name
-            shutil.copytree(list(spec.submodule_search_locations)[0], target,
-                            ignore=shutil.ignore_patterns(*NOT_CODE))
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns(*NOT_CODE))
             paths.append(str(target))
         yield paths
 
