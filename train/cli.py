@@ -30,7 +30,8 @@ def print_error(line: str) -> None:
     print(f"error: {line}", file=sys.stderr, flush=True)
 
 MODEL_HELP = "models:/NAME@alias, models:/NAME/3, runs:/RUN_ID/model or a model folder"
-STORE_HELP = "MLflow store (default: $MLFLOW_TRACKING_URI, else mlflow.db at the project root)"
+STORE_HELP = ("MLflow store (default: $MLFLOW_TRACKING_URI, else mlflow.db at the project root of a checkout, "
+              "or in the current folder for an installed secnews)")
 SetOption = Annotated[list[str] | None, typer.Option("--set", help="override a key: --set model.params.C=2")]
 
 

@@ -119,11 +119,12 @@ def trained(installed: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[s
 def model_dir(trained: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The logged model, downloaded from the project's store into a folder of its own."""
     import mlflow
+    from mlflow.tracking import MlflowClient
 
+    client = MlflowClient(f"sqlite:///{trained['project'] / 'mlflow.db'}")  # leaves the session's store alone
+    location = client.get_logged_model(trained["model_uri"].removeprefix("models:/")).artifact_location
     target = tmp_path_factory.mktemp("downloaded")
-    store = f"sqlite:///{trained['project'] / 'mlflow.db'}"
-    return Path(mlflow.artifacts.download_artifacts(artifact_uri=trained["model_uri"], dst_path=str(target),
-                                                    tracking_uri=store))
+    return Path(mlflow.artifacts.download_artifacts(artifact_uri=location, dst_path=str(target)))
 
 
 @pytest.fixture(scope="module")
