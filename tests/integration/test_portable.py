@@ -141,6 +141,19 @@ def _demo_articles(n: int = 60) -> pd.DataFrame:
 
 
 @pytest.mark.slow
+def test_the_wheel_carries_the_demo_corpus_files_and_every_config(wheel):
+    import zipfile
+
+    names = zipfile.ZipFile(wheel).namelist()
+    demo = sorted(p.name for p in (REPO / "data" / "demo").iterdir() if p.is_file() and not p.name.startswith("."))
+    configs = sorted(p.relative_to(REPO / "configs").as_posix() for p in (REPO / "configs").rglob("*") if p.is_file())
+    assert sorted(n.removeprefix("features/package_data/demo/") for n in names
+                  if n.startswith("features/package_data/demo/")) == demo
+    assert sorted(n.removeprefix("train/package_data/configs/") for n in names
+                  if n.startswith("train/package_data/configs/")) == configs
+
+
+@pytest.mark.slow
 def test_an_installed_secnews_inits_and_trains_the_demo_from_an_empty_folder(trained):
     project = trained["project"]
     assert "next:     secnews train configs/topic.yaml" in trained["init"]
