@@ -32,7 +32,9 @@ class ColumnRoles:
 class Task:
     """Base task: single-label classification of one or more text columns (override what differs).
 
-    `fixed_labels` is the closed label set of tasks that have one (data outside it is an error)."""
+    `fixed_labels` is the closed label set of tasks that have one (data outside it is an error). A task with
+    `starter_data` (a marked `data:` placeholder) gets a starter config built from the first bundled config of
+    `starter_sources` that exists (`secnews init`, `secnews config new`)."""
 
     name = ""
     multi_label = False
@@ -41,6 +43,8 @@ class Task:
     demo_columns = ColumnRoles(("text",), "label")
     accepts_lone_text = True
     fixed_labels: tuple[str, ...] = ()
+    starter_sources: tuple[str, ...] = ()
+    starter_data = ""
     headline_metrics: tuple[str, ...] = ("accuracy", "macro_f1", "weighted_f1")
 
     def read_demo(self, read: ReadFile, folder: Path) -> tuple[pd.DataFrame, Path]:

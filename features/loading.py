@@ -9,8 +9,9 @@ from typing import Any
 import pandas as pd
 
 from core.errors import DataError
+from features.bundled import demo_dir
 
-DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
+DEMO_DIR = demo_dir()  # data/demo of the checkout, or the copy inside an installed wheel
 _FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".json": "json", ".parquet": "parquet"}
 
 

@@ -30,7 +30,8 @@ def print_error(line: str) -> None:
     print(f"error: {line}", file=sys.stderr, flush=True)
 
 MODEL_HELP = "models:/NAME@alias, models:/NAME/3, runs:/RUN_ID/model or a model folder"
-STORE_HELP = "MLflow store (default: $MLFLOW_TRACKING_URI, else mlflow.db at the project root)"
+STORE_HELP = ("MLflow store (default: $MLFLOW_TRACKING_URI, else mlflow.db at the project root of a checkout, "
+              "or in the current folder for an installed secnews)")
 SetOption = Annotated[list[str] | None, typer.Option("--set", help="override a key: --set model.params.C=2")]
 
 
@@ -96,8 +97,10 @@ def train(
     """Train and evaluate the model a config describes, and log the run to MLflow."""
     from train.config import load_config
     from train.runner import run_training
+    from train.tracking import default_store_note
 
     cfg = load_config(config, set_ or [])
+    note = default_store_note(cfg.tracking.uri)  # before the run: MLflow exports the URI it is given
     result = run_training(cfg, RichReporter(quiet or json_))
     if json_:
         print(result.as_json())
@@ -106,6 +109,8 @@ def train(
         out.print(_metrics_table(result.metrics, cfg.task_component.headline_metrics))
     out.print(f"run id:    {result.run_id}  (experiment '{result.experiment}')")
     out.print(f"model uri: {result.model_uri}")
+    if note:
+        out.print(escape(note))
     if result.tracking_uri.startswith("sqlite:"):
         out.print(f"see it:    mlflow ui --backend-store-uri {result.tracking_uri}")
     else:
@@ -145,6 +150,30 @@ def config_validate(
                 print_error(line)
     if failed:
         raise typer.Exit(2)
+
+
+@config_app.command("new")
+def config_new(
+    task: Annotated[str, typer.Option("--task", help="a task with a starter (topic, …)")] = "topic",
+) -> None:
+    """Print a starter config for your own data (runs as-is on the bundled demo corpus)."""
+    from train.starter import starter_config
+
+    print(starter_config(task), end="")
+
+
+@app.command()
+def init(
+    folder: Annotated[Path, typer.Argument(help="project folder (created if missing)")] = Path("."),
+    force: Annotated[bool, typer.Option("--force", help="overwrite existing starter files")] = False,
+) -> None:
+    """Start a project: a starter config per task (demo data, marked placeholders) and a README."""
+    from train.starter import init_project
+
+    for path in init_project(folder, force):
+        out.print(f"wrote     {escape(str(path))}")
+    config = folder / "configs" / "topic.yaml"
+    out.print(f"next:     secnews train {escape(str(config))}   (see {escape(str(folder / 'README.md'))})")
 
 
 @app.command()

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 PROJECT_MARKERS = ("pyproject.toml", ".git")
-PINNED = ("scikit-learn", "skops", "numpy", "scipy", "pandas")
+# What a logged model needs to load: the fitted objects' libraries, and what our bundled code imports.
+PINNED = ("scikit-learn", "skops", "numpy", "scipy", "pandas", "pydantic", "pyyaml")
 
 
 def project_root(start: Path | None = None) -> Path:
@@ -23,14 +24,33 @@ def project_root(start: Path | None = None) -> Path:
     return Path.cwd().resolve()
 
 
+def store_folder(start: Path | None = None) -> Path:
+    """Where the default store lives: the project root when secnews runs from its checkout (so `make train`
+    and the notebooks share one store), else the current folder — an installed secnews must not adopt a
+    parent folder that merely happens to hold a pyproject.toml."""
+    from features.bundled import from_checkout
+
+    return project_root(start) if from_checkout() else Path.cwd().resolve()
+
+
 def tracking_uri(configured: str | None = None, config_path: Path | None = None) -> str:
-    """The config's URI, else $MLFLOW_TRACKING_URI, else the sqlite store at the project root."""
+    """The config's URI, else $MLFLOW_TRACKING_URI, else the sqlite store in `store_folder`."""
     if configured:
         return configured
     if os.environ.get("MLFLOW_TRACKING_URI"):
         return os.environ["MLFLOW_TRACKING_URI"]
     start = config_path.parent if config_path else None
-    return f"sqlite:///{project_root(start) / 'mlflow.db'}"
+    return f"sqlite:///{store_folder(start) / 'mlflow.db'}"
+
+
+def default_store_note(configured: str | None) -> str | None:
+    """For an installed secnews on its default store: a line saying the store is in the current folder."""
+    from features.bundled import from_checkout
+
+    if configured or os.environ.get("MLFLOW_TRACKING_URI") or from_checkout():
+        return None
+    return (f"store:     {Path.cwd().resolve() / 'mlflow.db'} (the current folder; "
+            "set MLFLOW_TRACKING_URI or tracking.uri to use another)")
 
 
 def use_store(uri: str) -> None:

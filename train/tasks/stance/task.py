@@ -24,6 +24,25 @@ class StanceTask(SingleLabelTask):
     demo_columns = ColumnRoles(("headline", "body"), "stance", "id")
     accepts_lone_text = False
     fixed_labels = STANCE_LABELS
+    starter_sources = ("stance/demo.yaml",)
+    starter_data = """\
+data:
+  # ---- YOUR DATA ------------------------------------------------------------------------------------------
+  # As written this trains on the demo claim/article pairs bundled with secnews. For your own pairs, delete the
+  # `demo:` line, uncomment one layout and set the column names. Paths are relative to this file.
+  demo: stance
+  # train: data/pairs.csv           # one row per (claim, body) pair; csv, tsv, jsonl or parquet
+  # test: data/pairs_test.csv       # optional: without it 20 % of the bodies are held out
+  # train: data/stances.csv         # or the FNC-1 layout: pairs and bodies in two tables …
+  # train_bodies: data/bodies.csv
+  # join_on: Body ID                # … joined on this id column
+  text_columns: [headline, body]    # the claim first, then the body
+  label_column: stance              # agree, disagree, discuss or unrelated
+  split:
+    group_column: id                # pairs sharing a body stay on one side of every split
+    dev_size: 0.2
+  # ----------------------------------------------------------------------------------------------------------
+"""
     headline_metrics = ("fnc_score_pct", "accuracy", "macro_f1", "weighted_f1")
 
     def read_demo(self, read: ReadFile, folder: Path) -> tuple[pd.DataFrame, Path]:
