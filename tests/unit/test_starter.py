@@ -103,5 +103,6 @@ def test_config_new_prints_a_config_that_validates(run_cli, tmp_path):
 def test_config_new_with_an_unknown_task_names_the_valid_ones(run_cli):
     result = run_cli("config", "new", "--task", "sentiment")
     assert result.code == 2
-    assert result.stderr.strip() == f"error: --task: unknown task 'sentiment'; valid tasks: {', '.join(starter.starter_tasks())}"
+    valid = ", ".join(starter.starter_tasks())
+    assert result.stderr.strip() == f"error: --task: unknown task 'sentiment'; valid tasks: {valid}"
 
