@@ -61,7 +61,8 @@ def main() -> None:
     print(f"boilerplate: any {anyhit} ({anyhit / len(arts):.1%}); {hit}")
     st_count = Counter((p["stance"], p["split"]) for p in pairs)
     for s in ("agree", "disagree", "discuss", "unrelated"):
-        print(f"| {s} | {st_count[s, 'train']} | {st_count[s, 'test']} | {st_count[s, 'train'] + st_count[s, 'test']} |")
+        train, test = st_count[s, "train"], st_count[s, "test"]
+        print(f"| {s} | {train} | {test} | {train + test} |")
     dates = sorted(a["date"] for a in arts)
     print(f"dates {dates[0]} .. {dates[-1]}; sources {Counter(a['source'] for a in arts).most_common()}")
 
