@@ -53,7 +53,8 @@ def _demo_defaults(data: Any) -> dict[str, Any]:
     if data.demo == "stance":
         return {"text_columns": ["headline", "body"], "label_column": "stance", "group_column": "id"}
     label = "topics" if data.multi_label else "topic"
-    return {"text_columns": ["title", "body"], "label_column": label, "group_column": "id"}
+    # Articles of one story share a storyline (corpus v2); grouping by it keeps a story on one side of a dev split.
+    return {"text_columns": ["title", "body"], "label_column": label, "group_column": "storyline"}
 
 
 def effective_columns(data: Any) -> tuple[list[str], str, str | None]:
