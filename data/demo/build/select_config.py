@@ -32,6 +32,7 @@ CANDIDATES: dict[str, list[str]] = {
     "v1 default (word 1-2 + char 3-5, C=10)": [],
     "word 1-2 + char 3-5, C=30": ["model.params.C=30"],
     "word 1-2 + char 3-5, C=100": ["model.params.C=100"],
+    "word 1-2 + char 3-5, C=300": ["model.params.C=300"],
     "word 1-2 only, C=10": [WORD_ONLY],
     "word 1-2 only, C=30": [WORD_ONLY, "model.params.C=30"],
     "word 1-2 only, C=100": [WORD_ONLY, "model.params.C=100"],
