@@ -29,11 +29,13 @@ from train.models import build_model  # noqa: E402
 WORD_ONLY = ("features=[{name: tfidf_word, ngram_range: [1, 2], min_df: 2, max_df: 0.9, sublinear_tf: true, "
              "stop_words: english, clean: {numbers: true, strip: [dateline, byline, signoff]}}]")
 CANDIDATES: dict[str, list[str]] = {
-    "v1 default (word 1-2 + char 3-5, C=10)": [],
+    "v1 default (word 1-2 + char 3-5, C=10)": ["model.params.C=10"],
     "word 1-2 + char 3-5, C=30": ["model.params.C=30"],
-    "word 1-2 + char 3-5, C=100": ["model.params.C=100"],
+    "word 1-2 + char 3-5, C=100 (the default)": ["model.params.C=100"],
     "word 1-2 + char 3-5, C=300": ["model.params.C=300"],
-    "word 1-2 only, C=10": [WORD_ONLY],
+    "word 1-1 + char 3-5, C=100": ["features[0].ngram_range=[1, 1]", "model.params.C=100"],
+    "word 1-2 + char 3-5 weight 1.0, C=100": ["features[1].weight=1.0", "model.params.C=100"],
+    "word 1-2 only, C=10": [WORD_ONLY, "model.params.C=10"],
     "word 1-2 only, C=30": [WORD_ONLY, "model.params.C=30"],
     "word 1-2 only, C=100": [WORD_ONLY, "model.params.C=100"],
 }
