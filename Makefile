@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 CONFIG ?= configs/topic/demo.yaml
 OFFLINE := HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1
 
-.PHONY: install train test test-all lint ui clean
+.PHONY: install train test test-all lint ui clean bench-transfer
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ test: $(STAMP)
 
 test-all: $(STAMP)
 	SECNEWS_SLOW=1 $(OFFLINE) $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# Transfer check: train the default demo config, score tests/data/transfer_headlines.csv -> bench/results/transfer.json
+bench-transfer: $(STAMP)
+	$(OFFLINE) $(BIN)/python bench/transfer.py --label $(or $(LABEL),after)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

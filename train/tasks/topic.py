@@ -17,7 +17,7 @@ class TopicTask(SingleLabelTask):
     name = "topic"
     demo_corpus = "topic"
     demo_file = "articles.jsonl"
-    demo_columns = ColumnRoles(("title", "body"), "topic", "id")
+    demo_columns = ColumnRoles(("title", "body"), "topic", "storyline")  # a dev split keeps a story together
     starter_sources = ("topic/recommended.yaml", "topic/demo.yaml")
     starter_data = """\
 data:
@@ -42,7 +42,7 @@ class MultiLabelTopicTask(TopicTask):
 
     name = "multilabel_topic"
     multi_label = True
-    demo_columns = ColumnRoles(("title", "body"), "topics", "id")
+    demo_columns = ColumnRoles(("title", "body"), "topics", "storyline")
     headline_metrics = ("micro_f1", "macro_f1", "samples_f1", "subset_accuracy", "hamming_loss")
     starter_data = ""  # the topic starter covers it: set data.multi_label there
 

@@ -21,7 +21,7 @@ class StanceTask(SingleLabelTask):
 
     name = "stance"
     demo_corpus = "stance"
-    demo_columns = ColumnRoles(("headline", "body"), "stance", "id")
+    demo_columns = ColumnRoles(("headline", "body"), "stance", "storyline")  # a story's pairs stay together
     accepts_lone_text = False
     fixed_labels = STANCE_LABELS
     starter_sources = ("stance/demo.yaml",)
@@ -49,7 +49,7 @@ data:
         """The demo claims joined to the bodies of the demo articles they are about."""
         pairs_path = folder / "stance.jsonl"
         articles, pairs = read(folder / "articles.jsonl"), read(pairs_path)
-        joined = pairs.merge(articles[["id", "title", "body", "source"]], on="id", how="left",
+        joined = pairs.merge(articles[["id", "storyline", "title", "body", "source"]], on="id", how="left",
                              validate="many_to_one")
         if joined["body"].isna().any():
             raise DataError(f"data.demo: {pairs_path} has rows whose article id is not in articles.jsonl")
