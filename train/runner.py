@@ -16,6 +16,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MultiLabelBinarizer
 
 from features.data import STANCE_LABELS, Prepared, dev_split, prepare, read_raw
+from features.stance.analysis import write_stance_error_analysis
 from features.union import build_features, dense_layout
 from train import evaluate
 from train.config import Config, check_model_params, resolved_dict
@@ -160,6 +161,8 @@ def evaluate_fit(config: Config, data: Prepared, fitted: Fitted, out: Path) -> d
         worst = evaluate.worst_examples(data.X("test"), y_true, fitted.y_pred, fitted.scores, classes,
                                         config.eval.worst_examples, config.eval.max_text_chars)
         worst.to_csv(out / "worst_examples.csv", index=False)
+        if config.task == "stance":  # hook: the stance task will own this artifact after the refactor
+            write_stance_error_analysis(out, data.X("test"), y_true, fitted.y_pred, fitted.pipeline)
     (out / "classification_report.txt").write_text(text, encoding="utf-8")
     (out / "classification_report.json").write_text(json.dumps(as_dict, indent=2), encoding="utf-8")
     top = evaluate.top_features(fitted.pipeline, classes, config.eval.top_features)
