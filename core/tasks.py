@@ -71,6 +71,9 @@ class Task:
         """Every metric of this task for one evaluated split."""
         raise NotImplementedError
 
+    def write_artifacts(self, out: Path, X: pd.DataFrame, y_true: Any, y_pred: Any, pipeline: Any) -> None:
+        """Task-specific evaluation files written into `out` beside the common reports (none by default)."""
+
     def lone_text_column(self, input_columns: list[str]) -> str | None:
         """The input column a bare text fills (others left empty), or None when texts alone cannot be scored."""
         return input_columns[-1] if self.accepts_lone_text else None

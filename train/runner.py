@@ -147,6 +147,7 @@ def evaluate_fit(config: Config, data: Prepared, fitted: Fitted, out: Path) -> d
         worst = evaluate.worst_examples(data.X("test"), y_true, fitted.y_pred, fitted.scores, classes,
                                         config.eval.worst_examples, config.eval.max_text_chars)
         worst.to_csv(out / "worst_examples.csv", index=False)
+    config.task_component.write_artifacts(out, data.X("test"), y_true, fitted.y_pred, fitted.pipeline)
     (out / "classification_report.txt").write_text(text, encoding="utf-8")
     (out / "classification_report.json").write_text(json.dumps(as_dict, indent=2), encoding="utf-8")
     top = evaluate.top_features(fitted.pipeline, classes, config.eval.top_features)

@@ -50,4 +50,5 @@ def test_fnc1_config_trains_on_a_small_subset_in_under_a_minute(secnews_data: Pa
     null_score, _ = fnc_score(gold, ["unrelated"] * len(gold))
     assert metrics["fnc_score"] > null_score  # better than calling every pair unrelated
     assert {"dev_fnc_score_pct", "dev_macro_f1", "f1_disagree", "macro_f1"} <= set(metrics)
+    assert {"stance_errors.json", "stance_errors.md"} <= set(result.artifacts)  # the stance error analysis
     assert mlflow_store.client.get_run(result.run_id).info.status == "FINISHED"

@@ -10,6 +10,7 @@ import pandas as pd
 from core.errors import DataError
 from core.registry import Spec
 from core.tasks import TASKS, ColumnRoles, ReadFile
+from features.stance.analysis import write_stance_error_analysis
 from train.tasks.base import SingleLabelTask
 from train.tasks.stance.fnc import fnc_metrics
 from train.tasks.stance.labels import STANCE_LABELS
@@ -59,6 +60,10 @@ data:
         if len(text_columns) != 2:
             return ["data.text_columns: stance expects two columns, the claim/headline and the body"]
         return []
+
+    def write_artifacts(self, out: Path, X: pd.DataFrame, y_true: Any, y_pred: Any, pipeline: Any) -> None:
+        """The error analysis among the related stances: confusions with the sentences the model relied on."""
+        write_stance_error_analysis(out, X, y_true, y_pred, pipeline)
 
     def report_order(self, classes: list[str]) -> list[str]:
         return [*STANCE_LABELS, *(c for c in classes if c not in STANCE_LABELS)]
