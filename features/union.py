@@ -6,6 +6,7 @@ from typing import Any
 
 from sklearn.compose import ColumnTransformer
 
+import features.fast_hashing  # noqa: F401  (registers the batch hashing builder)
 import features.pairs  # noqa: F401  (registers the pair builders)
 import features.vectorizers  # noqa: F401  (registers the vectorizer builders)
 from features.builders import BUILDERS, BlockSpec

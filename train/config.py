@@ -16,6 +16,7 @@ from features.registry import Spec, error_lines
 from features.union import parse_specs
 from train.models import MODELS, ModelSpec
 from train.overrides import apply_overrides, format_path, load_yaml
+from train.training_spec import TrainingSpec, training_problems
 
 Task = Literal["topic", "stance"]
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -113,6 +114,7 @@ class Config(Spec):
     model: ModelSpec = Field(default_factory=ModelSpec)
     eval: EvalSpec = Field(default_factory=EvalSpec)
     tracking: TrackingSpec = Field(default_factory=TrackingSpec)
+    training: TrainingSpec = Field(default_factory=TrainingSpec)
 
     _path: Path | None = PrivateAttr(None)
     _feature_specs: list[BlockSpec] = PrivateAttr(default_factory=list)
@@ -215,6 +217,7 @@ def _check_cross_fields(config: Config) -> None:
         lines.append("tracking.register_as: registering needs a logged model; set tracking.log_model: true")
     if config.task == "stance" and config.data.multi_label:
         lines.append("data.multi_label: stance is single-label (agree, disagree, discuss, unrelated)")
+    lines.extend(training_problems(config))
     if lines:
         raise ConfigError(lines[0], lines=lines)
 

@@ -52,6 +52,8 @@ def _register(name: str, cls: type[BaseEstimator], summary: str, trusted: tuple[
 _register("logreg", LogisticRegression, "logistic regression (probabilities, interpretable)", max_iter=2000)
 _register("linear_svm", LinearSVC, "linear SVM (fast, strong on sparse text; `calibrated: true` for probabilities)")
 _register("sgd", SGDClassifier, "linear model trained by SGD (scales to large corpora)", max_iter=50, tol=1e-4)
+_register("passive_aggressive", SGDClassifier, "passive-aggressive (PA-I steps, no learning rate to tune; online)",
+          loss="hinge", penalty=None, learning_rate="pa1", eta0=1.0, max_iter=50, tol=1e-4)
 _register("complement_nb", ComplementNB, "complement naive Bayes (good with imbalanced text classes)")
 _register("multinomial_nb", MultinomialNB, "multinomial naive Bayes")
 _register("ridge", RidgeClassifier, "ridge classifier")

@@ -221,6 +221,10 @@ def run_training(config: Config, reporter: Reporter | None = None) -> RunResult:
     from train import tracking
 
     reporter = reporter or SilentReporter()
+    if config.training.streaming:
+        from train.streaming import run_streaming
+
+        return run_streaming(config, reporter)
     check_model_params(config)
     with reporter.stage("load"):
         raw = read_raw(config.data)

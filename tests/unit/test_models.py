@@ -12,8 +12,8 @@ from features.errors import ConfigError
 from features.union import build_features, parse_specs
 from train.models import MODELS, NEEDS_DENSE, ModelSpec, build_model, scores
 
-SPARSE_MODELS = ["logreg", "linear_svm", "sgd", "complement_nb", "multinomial_nb", "ridge", "mlp"]
-WITH_CLASS_WEIGHT = ["logreg", "linear_svm", "sgd", "ridge", "hist_gb"]
+SPARSE_MODELS = ["logreg", "linear_svm", "sgd", "passive_aggressive", "complement_nb", "multinomial_nb", "ridge", "mlp"]
+WITH_CLASS_WEIGHT = ["logreg", "linear_svm", "sgd", "passive_aggressive", "ridge", "hist_gb"]
 WITHOUT_CLASS_WEIGHT = ["complement_nb", "multinomial_nb", "mlp"]
 
 
