@@ -74,7 +74,7 @@ def as_arrow_text(X: Any, separator: str = "\n") -> pa.Array:
                    for i in range(rows.shape[1])]
     if len(columns) == 1:
         return columns[0]
-    return pc.binary_join_element_wise(*columns, separator)
+    return pc.binary_join_element_wise(*columns, pa.scalar(separator, pa.large_string()))
 
 
 def _column(series: Any) -> pa.Array:
@@ -126,6 +126,8 @@ class ArrowHashingVectorizer(BaseEstimator, TransformerMixin):
 
     def transform(self, X: Any) -> sp.csr_matrix:
         text = self.clean(as_arrow_text(X, self.separator))
+        if len(text) == 0:
+            return sp.csr_matrix((0, self.n_features))
         rows, hashes = self._word_grams(text) if self.analyzer == "word" else self._char_grams(text)
         columns = (hashes % _U32(self.n_features)).astype(np.int32)
         matrix = sp.csr_matrix((np.ones(len(columns)), (rows, columns)), shape=(len(text), self.n_features))

@@ -292,7 +292,7 @@ def read_chunk(chunk: Chunk, columns: Columns) -> pa.Table:
         name = columns.label if columns.label in missing else columns.text[0]
         raise ShardError(f"{chunk.where}: no field '{columns.source(name)}' in this part of the shard")
     label = table[columns.label]
-    no_label = pc.or_(pc.is_null(label), pc.equal(pc.utf8_trim_whitespace(label), ""))
+    no_label = pc.equal(pc.utf8_trim_whitespace(label.fill_null("")), "")
     if pc.any(no_label).as_py():
         line = table["__line"].filter(no_label)[0].as_py()
         raise ShardError(f"{_line_ref(chunk, line)}: no label in '{columns.source(columns.label)}'")

@@ -163,7 +163,7 @@ def vectorize_chunk(chunk: Chunk, features: Any, columns: Columns, holdout: floa
         table = table.filter(pa.array(mask if part == "test" else ~mask))
     frame = table.select(list(columns.text)).to_pandas(types_mapper=pd.ArrowDtype)
     y = table[columns.label].to_numpy(zero_copy_only=False).astype(object)
-    return Batch(features.transform(frame), y, frame.head(3).astype(str))
+    return Batch(features.transform(frame) if len(frame) else None, y, frame.head(3).astype(str))
 
 
 # ---------------------------------------------------------------------------------------------------------------
