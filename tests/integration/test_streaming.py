@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import functools
-import json
 import random
 import tracemalloc
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
-import yaml
+from streaming_helpers import config_file, stream_config, write_corpus, write_shards
 
 from features.errors import DataError
 from features.shards import ShardError
@@ -21,45 +19,10 @@ from train.runner import SilentReporter, run_training
 from train.streaming import fit_stream, plan_stream, predict_stream, run_streaming, vectorize_chunk
 
 
-def write_shards(folder: Path, frame: Any, prefix: str, shards: int) -> list[Path]:
-    """Write a frame's rows as `shards` JSONL files named prefix-00000.jsonl …"""
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for i, part in enumerate(np.array_split(np.arange(len(frame)), shards)):
-        path = folder / f"{prefix}-{i:05d}.jsonl"
-        rows = frame.iloc[part].to_dict("records")
-        path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-        paths.append(path)
-    return paths
-
-
-def stream_config(**training: Any) -> dict[str, Any]:
-    return {
-        "task": "topic",
-        "seed": 7,
-        "data": {"train": "shards/train-*.jsonl", "test": "shards/test-*.jsonl", "text_columns": ["title", "body"],
-                 "label_column": "label", "id_column": "id"},
-        "features": [{"name": "fast_hashing", "n_features": 4096}],
-        "model": {"name": "multinomial_nb"},
-        "training": {"streaming": True, "chunk_rows": 7, "n_jobs": 1, **training},
-        "eval": {"top_features": 0},
-    }
-
-
 @pytest.fixture
 def corpus(tmp_path, make_topic_frame) -> Path:
     """Four training shards and one test shard of the tiny three-class corpus."""
-    write_shards(tmp_path / "shards", make_topic_frame(per_class=30, seed=1), "train", 4)
-    test = make_topic_frame(per_class=10, seed=2)
-    test["id"] = "test-" + test["id"]
-    write_shards(tmp_path / "shards", test, "test", 1)
-    return tmp_path
-
-
-def config_file(folder: Path, config: dict[str, Any], name: str = "stream.yaml") -> Path:
-    path = folder / name
-    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    return path
+    return write_corpus(tmp_path, make_topic_frame)
 
 
 def test_streaming_and_in_memory_training_predict_the_same(corpus, mlflow_store, make_topic_frame):
