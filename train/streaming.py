@@ -195,9 +195,8 @@ def _model(config: Config, plan: StreamPlan) -> Any:
 
 def fit_stream(config: Config, plan: StreamPlan, backend: Backend, reporter: Any = None) -> tuple[Pipeline, dict]:
     """Fit features + model chunk by chunk for `training.epochs` epochs; returns the pipeline and timings."""
-    first = read_chunk(plan.train_chunks[0], plan.columns)
     features = build_features(config.feature_specs, list(plan.columns.text), config.seed)
-    features.fit(first.slice(0, 5).select(list(plan.columns.text)).to_pandas())
+    features.fit(pd.DataFrame({column: [""] for column in plan.columns.text}))  # stateless: nothing to learn
     model = _model(config, plan)
     classes = np.asarray(plan.classes, dtype=object)
     vectorize = functools.partial(vectorize_chunk, features=features, columns=plan.columns,

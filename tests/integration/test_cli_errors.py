@@ -11,7 +11,8 @@ import yaml
 from train.config import load_config, resolved_dict
 
 REPO = Path(__file__).resolve().parents[2]
-VALID_MODELS = "complement_nb, hist_gb, linear_svm, logreg, mlp, multinomial_nb, ridge, sgd, two_stage"
+VALID_MODELS = ("complement_nb, hist_gb, linear_svm, logreg, mlp, multinomial_nb, passive_aggressive, ridge, sgd, "
+                "two_stage")
 
 
 def one_error_line(result) -> str:

@@ -192,8 +192,8 @@ def test_an_unknown_builder_name_lists_the_valid_names():
         parse_specs([{"name": "tfidf_words"}])
     message = str(caught.value)
     assert message.startswith("features[0].name: unknown feature builder 'tfidf_words' (did you mean 'tfidf_word'?)")
-    assert ("valid names: body_style, hashing, pair_lexicon, pair_relatedness, pair_similarity, tfidf_char, "
-            "tfidf_word") in message
+    assert ("valid names: body_style, fast_hashing, hashing, pair_lexicon, pair_relatedness, pair_similarity, "
+            "tfidf_char, tfidf_word") in message
 
 
 def test_a_builder_without_a_name_is_rejected():

@@ -156,5 +156,5 @@ def test_an_unknown_model_name_lists_the_valid_names():
         build_model(ModelSpec(name="logregg"), 0)
     assert str(caught.value) == (
         "model.name: unknown model 'logregg' (did you mean 'logreg'?); valid names: complement_nb, hist_gb, "
-        "linear_svm, logreg, mlp, multinomial_nb, ridge, sgd, two_stage"
+        "linear_svm, logreg, mlp, multinomial_nb, passive_aggressive, ridge, sgd, two_stage"
     )
