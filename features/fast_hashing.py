@@ -27,6 +27,8 @@ from features.text import _EMAIL, _URL
 # RE2 cannot do look-arounds; this is TextCleaner's number pattern with word boundaries instead.
 _NUMBER_RE2 = r"[-+]?\b\d[\d,.]*\b"
 _NOT_WORD = r"[^\pL\pN_]+"  # tokens are maximal runs of letters, digits and '_' (Unicode-aware)
+# The same rule for ASCII bytes as a lookup table: every ASCII byte that is not a letter, digit or '_' → space.
+_ASCII_SEPARATOR = np.array([c if chr(c).isalnum() or c == 95 or c >= 128 else 32 for c in range(256)], np.uint8)
 _U32 = np.uint32
 _GOLDEN, _SALT = _U32(0x9E3779B1), _U32(0x85EBCA77)
 
@@ -88,6 +90,25 @@ def _column(series: Any) -> pa.Array:
     if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
         array = pc.cast(array, pa.large_string()) if not pa.types.is_null(array.type) else array.cast(pa.large_string())
     return array.fill_null("").cast(pa.large_string())
+
+
+def split_words(text: pa.Array) -> pa.Array:
+    """Split each string at runs of non-word characters (RE2 `[^\\pL\\pN_]+`).
+
+    The regex split costs ~40 µs per 2 KB post; ASCII rows get the same result from a byte lookup table and a
+    literal split (empty pieces appear, and are dropped with the 1-character tokens). Only rows with non-ASCII
+    characters go through the regex.
+    """
+    text = text.cast(pa.large_string())
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset: text.offset + len(text) + 1]
+    data = np.frombuffer(text.buffers()[2], dtype=np.uint8) if text.buffers()[2] is not None else np.empty(0, np.uint8)
+    mapped = pa.LargeStringArray.from_buffers(len(text), pa.py_buffer(offsets.copy()),
+                                              pa.py_buffer(_ASCII_SEPARATOR[data]))
+    unicode_rows = pc.invert(pc.string_is_ascii(text))
+    if pc.any(unicode_rows).as_py():
+        spaced = pc.replace_substring_regex(text.filter(unicode_rows), pattern=_NOT_WORD, replacement=" ")
+        mapped = pc.replace_with_mask(mapped, unicode_rows, spaced.cast(pa.large_string()))
+    return pc.split_pattern(mapped, pattern=" ")
 
 
 class ArrowHashingVectorizer(BaseEstimator, TransformerMixin):
@@ -156,16 +177,17 @@ class ArrowHashingVectorizer(BaseEstimator, TransformerMixin):
         return np.concatenate(out_rows), np.concatenate(out_hashes)
 
     def _word_grams(self, text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-        tokens = pc.split_pattern_regex(text, pattern=_NOT_WORD)
-        flat = tokens.flatten()
+        tokens = split_words(text)
         rows = np.repeat(np.arange(len(text), dtype=np.int64), pc.list_value_length(tokens).fill_null(0).to_numpy())
-        keep = pc.greater_equal(pc.utf8_length(flat), 2)  # sklearn's default token pattern: 2+ word characters
-        flat, rows = flat.filter(keep), rows[keep.to_numpy(zero_copy_only=False)]
-        encoded = pc.dictionary_encode(flat)
-        distinct = encoded.dictionary.to_pylist()
-        token_hash = np.fromiter((murmurhash3_32(t, seed=0) for t in distinct), dtype=np.int64, count=len(distinct))
-        unit = token_hash.astype(_U32)[encoded.indices.to_numpy(zero_copy_only=False)]
-        return self._ngrams(rows, unit)
+        encoded = pc.dictionary_encode(tokens.flatten())
+        distinct = encoded.dictionary
+        # sklearn's default token pattern: 2+ word characters; shorter pieces (and the empty ones) are dropped
+        long_enough = pc.greater_equal(pc.utf8_length(distinct), 2).to_numpy(zero_copy_only=False)
+        token_hash = np.fromiter((murmurhash3_32(t, seed=0) for t in distinct.to_pylist()), dtype=np.int64,
+                                 count=len(distinct)).astype(_U32)
+        index = encoded.indices.to_numpy(zero_copy_only=False)
+        keep = long_enough[index]
+        return self._ngrams(rows[keep], token_hash[index[keep]])
 
     def _char_grams(self, text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
         """Byte n-grams of the whitespace-normalised UTF-8 text (the same as character n-grams on ASCII)."""

@@ -79,3 +79,19 @@ def test_a_pattern_the_re2_engine_cannot_compile_is_a_config_error():
         parse_specs([{"name": "fast_hashing", "clean": {"strip_patterns": ["(?<=By )\\w+"]}}])
     assert caught.value.lines[0].startswith("features[0].clean: pattern '(?<=By )\\\\w+' is not supported by the "
                                             "RE2 engine fast_hashing uses")
+
+
+def test_the_ascii_fast_split_gives_the_regex_split_on_any_text():
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from features.fast_hashing import _NOT_WORD, split_words
+
+    texts = pa.array(["plain ascii, with-punct_uation 42", "naïve café — “quoted” déjà-vu", "", "a.b,c!!d"])
+
+    def long_tokens(lists):
+        flat = lists.flatten()
+        keep = pc.greater_equal(pc.utf8_length(flat), 2)
+        return flat.filter(keep).to_pylist(), pc.list_parent_indices(lists).filter(keep).to_pylist()
+
+    assert long_tokens(split_words(texts)) == long_tokens(pc.split_pattern_regex(texts, pattern=_NOT_WORD))
