@@ -42,11 +42,14 @@ def measure(command: list[str], env: dict[str, str] | None = None, timeout: floa
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, **(env or {})}, cwd=ROOT)
-    watched, peak = psutil.Process(process.pid), 0
+    watched, peak, cpu = psutil.Process(process.pid), 0, {}
     while process.poll() is None:
         try:
             tree = [watched, *watched.children(recursive=True)]
             peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+            for p in tree:  # the last reading of each process' CPU seconds (workers exit before the parent)
+                times = p.cpu_times()
+                cpu[p.pid] = times.user + times.system
         except psutil.Error:
             pass
         if time.perf_counter() - start > timeout:
@@ -55,6 +58,7 @@ def measure(command: list[str], env: dict[str, str] | None = None, timeout: floa
     out, err = process.communicate()
     lines = [line for line in out.splitlines() if line.strip()]
     return {"seconds": round(time.perf_counter() - start, 1), "peak_rss_gb": round(peak / 1e9, 3),
+            "cpu_s": round(sum(cpu.values()), 1),
             "code": process.returncode, "last_line": lines[-1] if lines else "", "stderr_tail": err[-600:]}
 
 
@@ -92,6 +96,7 @@ def run_size(n: int, args: argparse.Namespace) -> list[dict[str, Any]]:
     def record(path: str, result: dict[str, Any]) -> None:
         row = {"n": n, "path": path, **result}
         row["docs_per_s"] = round(n / result["seconds"]) if result.get("code") == 0 else None
+        row["docs_per_cpu_s"] = round(n / result["cpu_s"]) if result.get("code") == 0 and result["cpu_s"] else None
         row.pop("last_line", None)
         if not row.get("error"):
             row.pop("stderr_tail", None)
@@ -118,23 +123,44 @@ def markdown(rows: list[dict[str, Any]], meta: dict[str, Any]) -> str:
              f"Measured {meta['date']} on {meta['machine']} ({meta['cores']} cores); `{meta['command']}`.",
              "Shards: 20 Newsgroups training posts resampled with replacement, sentences partly shuffled, 10% of "
              "words dropped (labels kept); test: every 20 Newsgroups test post once, perturbed the same way. "
-             "Documents/s = N / wall time of the whole command; peak RSS = the process and its workers.", ""]
+             "Documents/s = N / wall time of the whole command; CPU s = user + system seconds of the process and its "
+             "workers (steadier than wall time on a busy machine); peak RSS = the process and its workers, summed.",
+             f"Load average at start/end: {meta['load_average_at_start']} / {meta.get('load_average_at_end')}.", ""]
     for n in sorted({r["n"] for r in rows}):
         group = [r for r in rows if r["n"] == n]
         stream = group[0]
         lines += [f"### N = {n:,} training documents (mean {stream['mean_doc_bytes']:,} bytes; "
                   f"test {stream['test_docs']:,})", "",
-                  "| path | docs/s | wall s | peak RSS GB | accuracy | macro-F1 | docs/s vs streaming |",
-                  "|---|---:|---:|---:|---:|---:|---:|"]
+                  "| path | docs/s | wall s | CPU s | docs per CPU s | peak RSS GB | accuracy | macro-F1 | "
+                  "docs/s vs streaming |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for r in group:
             if r.get("error"):
-                lines.append(f"| {r['path']} | failed: {r['error'].strip().splitlines()[-1][:80]} | | | | | |")
+                lines.append(f"| {r['path']} | failed: {r['error'].strip().splitlines()[-1][:80]} | | | | | | | |")
                 continue
             ratio = f"{r['docs_per_s'] / stream['docs_per_s']:.2f}×" if stream.get("docs_per_s") else "-"
-            lines.append(f"| {r['path']} | {r['docs_per_s']:,} | {r['seconds']} | {r['peak_rss_gb']} | "
-                         f"{r.get('accuracy', '-')} | {r.get('macro_f1', '-')} | {ratio} |")
+            lines.append(f"| {r['path']} | {r['docs_per_s']:,} | {r['seconds']} | {r['cpu_s']} | "
+                         f"{r['docs_per_cpu_s']:,} | {r['peak_rss_gb']} | {r.get('accuracy', '-')} | "
+                         f"{r.get('macro_f1', '-')} | {ratio} |")
         lines.append("")
-    return "\n".join(lines)
+    return "\n".join(lines + featurizer_section())
+
+
+def featurizer_section() -> list[str]:
+    """The featurizer candidates table, from bench/scale_featurizers.py's last results (when present)."""
+    path = RESULTS / "scale_featurizers.json"
+    if not path.is_file():
+        return []
+    data = json.loads(path.read_text())
+    meta = data["meta"]
+    lines = [f"### Featurizer candidates (word 1-2-grams, 2^18 columns, {meta['docs']:,} 20 Newsgroups posts of "
+             f"{meta['mean_chars']:,} characters on average; load average {meta['load_average'][0]:.1f})", "",
+             "| candidate | docs per CPU s (1 core) | docs per wall s | nnz/doc | identical to serial |",
+             "|---|---:|---:|---:|---|"]
+    for r in data["results"]:
+        lines.append(f"| {r['candidate']} | {r.get('docs_per_cpu_s', '-')} | {r['docs_per_wall_s']} | "
+                     f"{r.get('nnz_per_doc', '-')} | {r.get('identical_to_serial', '-')} |")
+    return [*lines, ""]
 
 
 def main() -> None:
