@@ -143,7 +143,33 @@ def markdown(rows: list[dict[str, Any]], meta: dict[str, Any]) -> str:
                          f"{r['docs_per_cpu_s']:,} | {r['peak_rss_gb']} | {r.get('accuracy', '-')} | "
                          f"{r.get('macro_f1', '-')} | {ratio} |")
         lines.append("")
-    return "\n".join(lines + featurizer_section())
+    return "\n".join(lines + target_section(rows) + featurizer_section())
+
+
+def target_section(rows: list[dict[str, Any]]) -> list[str]:
+    """Issue 12's targets, checked against the measured rows (a target without its measurement says so)."""
+    def find(n: int, prefix: str) -> dict[str, Any] | None:
+        return next((r for r in rows if r["n"] == n and r["path"].startswith(prefix) and not r.get("error")), None)
+
+    lines = ["### Targets (issue 12)", ""]
+    big = find(1_000_000, "streaming")
+    if big:
+        lines.append(f"- 1,000,000 documents by streaming: peak RSS {big['peak_rss_gb']} GB (target ≤ 3 GB: "
+                     f"{'met' if big['peak_rss_gb'] <= 3 else 'missed'}), {big['docs_per_s']:,} docs/s end to end "
+                     f"(target ≥ 5,000 on 2 cores: {'met' if big['docs_per_s'] >= 5000 else 'missed'} on this run).")
+    else:
+        lines.append("- 1,000,000 documents by streaming: not measured in this run.")
+    for n in sorted({r["n"] for r in rows}):
+        stream, vw, plain = find(n, "streaming"), find(n, "Vowpal"), find(n, "plain scikit-learn")
+        if stream and vw:
+            verdict = "met" if stream["accuracy"] >= vw["accuracy"] else "missed"
+            lines.append(f"- N = {n:,}: accuracy {stream['accuracy']} vs Vowpal Wabbit {vw['accuracy']} "
+                         f"(target ≥ VW: {verdict}).")
+        if stream and plain:
+            gap = round(100 * (plain["accuracy"] - stream["accuracy"]), 2)
+            lines.append(f"- N = {n:,}: {gap} points below the in-memory scikit-learn hashing model "
+                         f"({plain['accuracy']}; target within 2 points: {'met' if gap <= 2 else 'missed'}).")
+    return [*lines, ""]
 
 
 def featurizer_section() -> list[str]:
