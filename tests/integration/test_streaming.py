@@ -17,6 +17,7 @@ from train.backends import LocalBackend
 from train.config import load_config
 from train.runner import SilentReporter, run_training
 from train.streaming import fit_stream, plan_stream, predict_stream, run_streaming, vectorize_chunk
+from train.training_spec import STATELESS_BUILDERS
 
 
 @pytest.fixture
@@ -25,11 +26,14 @@ def corpus(tmp_path, make_topic_frame) -> Path:
     return write_corpus(tmp_path, make_topic_frame)
 
 
-def test_streaming_and_in_memory_training_predict_the_same(corpus, mlflow_store, make_topic_frame):
+@pytest.mark.parametrize("builder", sorted(STATELESS_BUILDERS))
+def test_streaming_and_in_memory_training_predict_the_same(builder, corpus, mlflow_store, make_topic_frame):
     from train.predict import load_model
 
-    streamed = run_training(load_config(config_file(corpus, stream_config())))
-    in_memory = run_training(load_config(config_file(corpus, stream_config(streaming=False), "memory.yaml")))
+    features = [{"name": builder, "n_features": 4096, **STATELESS_BUILDERS[builder]}]
+    streamed = run_training(load_config(config_file(corpus, {**stream_config(), "features": features})))
+    in_memory = run_training(load_config(config_file(corpus, {**stream_config(streaming=False), "features": features},
+                                                     "memory.yaml")))
     texts = make_topic_frame(per_class=10, seed=2)[["title", "body"]]
     first, second = load_model(streamed.model_uri), load_model(in_memory.model_uri)
     assert list(first.predict(texts)) == list(second.predict(texts))
