@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 CONFIG ?= configs/topic/demo.yaml
 OFFLINE := HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1
 
-.PHONY: install train test test-all lint ui clean bench-transfer
+.PHONY: install train test test-all lint ui clean bench-transfer bench-scale
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,14 @@ bench-transfer: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+# Streaming at N = 100k, 300k, 1M synthetic documents vs in-memory, scikit-learn and Vowpal Wabbit (shards in
+# $(SCALE_SCRATCH), never in the repo); results in bench/results/scale.{json,md}.
+SCALE_SCRATCH ?= /tmp/secnews-scale
+SCALE_SIZES ?= 100000 300000 1000000
+bench-scale: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(OFFLINE) $(BIN)/python bench/scale.py --sizes $(SCALE_SIZES) --scratch $(SCALE_SCRATCH)
 
 ui: $(STAMP)
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/mlflow.db --workers 1

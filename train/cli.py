@@ -54,6 +54,26 @@ class RichReporter:
     def warn(self, message: str) -> None:
         err.print(f"[yellow]warning:[/yellow] {escape(message)}")
 
+    @contextmanager
+    def progress(self, name: str, total: int) -> Iterator[Any]:
+        """A progress bar over `total` documents with documents/s and an ETA; yields `advance(n)`."""
+        if self.quiet:
+            yield lambda n: None
+            return
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        start = time.perf_counter()
+        columns = (TextColumn(f"{name:<10}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
+                   TextColumn("ETA"), TimeRemainingColumn())
+        with Progress(*columns, console=err) as bar:
+            task = bar.add_task(name, total=total, rate="")
+
+            def advance(n: int) -> None:
+                done = bar.tasks[0].completed + n
+                bar.update(task, advance=n, rate=f"{done / max(time.perf_counter() - start, 1e-9):,.0f} docs/s")
+
+            yield advance
+
     def summary(self, summary: dict[str, Any]) -> None:
         if self.quiet:
             return
@@ -93,13 +113,18 @@ def train(
     set_: SetOption = None,
     json_: Annotated[bool, typer.Option("--json", help="print one JSON object as the last line")] = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="no progress output")] = False,
+    backend: Annotated[str | None, typer.Option(help="streaming: local or dask (sets training.backend)")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="streaming on dask: scheduler address, e.g. "
+                                                  "tcp://10.0.0.5:8786 (default: a LocalCluster)")] = None,
 ) -> None:
     """Train and evaluate the model a config describes, and log the run to MLflow."""
     from train.config import load_config
     from train.runner import run_training
     from train.tracking import default_store_note
 
-    cfg = load_config(config, set_ or [])
+    extra = [f"training.backend={backend}"] if backend else []
+    extra += [f"training.scheduler={scheduler}"] if scheduler else []
+    cfg = load_config(config, [*(set_ or []), *extra])
     note = default_store_note(cfg.tracking.uri)  # before the run: MLflow exports the URI it is given
     result = run_training(cfg, RichReporter(quiet or json_))
     if json_:

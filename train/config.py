@@ -20,6 +20,7 @@ from features.union import parse_specs
 from train.estimators import ESTIMATORS, ModelSpec
 from train.overrides import apply_overrides, load_yaml
 from train.tasks import get_task
+from train.training_spec import TrainingSpec, training_problems
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _PATH_KEYS = ("train", "test", "train_bodies", "test_bodies", "saved")
@@ -57,6 +58,7 @@ class Config(Spec):
     model: ModelSpec = Field(default_factory=ModelSpec)
     eval: EvalSpec = Field(default_factory=EvalSpec)
     tracking: TrackingSpec = Field(default_factory=TrackingSpec)
+    training: TrainingSpec = Field(default_factory=TrainingSpec)
 
     _path: Path | None = PrivateAttr(None)
     _feature_specs: list[BlockSpec] = PrivateAttr(default_factory=list)
@@ -169,6 +171,7 @@ def _check_cross_fields(config: Config) -> None:
         lines.extend(check(config))
     if config.tracking.register_as and not config.tracking.log_model:
         lines.append("tracking.register_as: registering needs a logged model; set tracking.log_model: true")
+    lines.extend(training_problems(config))
     if lines:
         raise ConfigError(lines[0], lines=lines)
 

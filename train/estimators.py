@@ -60,6 +60,9 @@ register_estimator("linear_svm", LinearSVC,
                    "linear SVM (fast, strong on sparse text; `calibrated: true` for probabilities)")
 register_estimator("sgd", SGDClassifier, "linear model trained by SGD (scales to large corpora)", max_iter=50,
                    tol=1e-4)
+register_estimator("passive_aggressive", SGDClassifier,
+                   "passive-aggressive (PA-I steps, no learning rate to tune; online)", loss="hinge", penalty=None,
+                   learning_rate="pa1", eta0=1.0, max_iter=50, tol=1e-4)
 register_estimator("complement_nb", ComplementNB, "complement naive Bayes (good with imbalanced text classes)")
 register_estimator("multinomial_nb", MultinomialNB, "multinomial naive Bayes")
 register_estimator("ridge", RidgeClassifier, "ridge classifier")

@@ -165,7 +165,7 @@ def model_size_bytes(pipeline: Pipeline) -> int:
     return len(sio.dumps(pipeline))
 
 
-def _tags(config: Config) -> dict[str, str]:
+def run_tags(config: Config) -> dict[str, str]:
     from train import tracking
 
     root = tracking.project_root(config.path.parent if config.path else None)
@@ -177,20 +177,21 @@ def _tags(config: Config) -> dict[str, str]:
     return tags
 
 
-def _log_model(config: Config, data: Prepared, fitted: Fitted) -> str:
+def log_fitted_model(config: Config, pipeline: Pipeline, columns: list[str], classes: list[str], label_column: str,
+                     example: Any) -> str:
+    """Log a fitted pipeline as a secnews model (metadata, signature, example predictions); returns its URI."""
     from train import tracking
     from train.predict import SecnewsModel
 
-    meta = {"task": config.task, "input_columns": data.text_columns, "classes": fitted.classes,
-            "label_column": data.label_column,
+    meta = {"task": config.task, "input_columns": columns, "classes": classes, "label_column": label_column,
             "experiment": config.experiment_name}
-    example = data.X("test").head(3).reset_index(drop=True)
-    model = SecnewsModel(fitted.pipeline, config.task_component, data.text_columns, fitted.classes)
-    return tracking.log_model(fitted.pipeline, example, model.predict_table(example), meta,
+    example = example.head(3).reset_index(drop=True)
+    model = SecnewsModel(pipeline, config.task_component, columns, classes)
+    return tracking.log_model(pipeline, example, model.predict_table(example), meta,
                               accept_text=config.task_component.accepts_lone_text)
 
 
-def _register(config: Config, model_uri: str | None, run_id: str) -> str | None:
+def register_version(config: Config, model_uri: str | None, run_id: str) -> str | None:
     """Register the logged model when the config asks for it; returns 'NAME/VERSION'."""
     if not (model_uri and config.tracking.register_as):
         return None
@@ -208,6 +209,10 @@ def run_training(config: Config, reporter: Reporter | None = None) -> RunResult:
     from train import tracking
 
     reporter = reporter or SilentReporter()
+    if config.training.streaming:
+        from train.streaming import run_streaming
+
+        return run_streaming(config, reporter)
     check_model_params(config)
     with reporter.stage("load"):
         raw = read_raw(config.data, config.task_component)
@@ -221,7 +226,7 @@ def run_training(config: Config, reporter: Reporter | None = None) -> RunResult:
     tracking.use_store(uri)
     import mlflow
 
-    with tracking.mlflow_run(config.experiment_name, config.tracking.run_name, _tags(config)) as run, \
+    with tracking.mlflow_run(config.experiment_name, config.tracking.run_name, run_tags(config)) as run, \
             tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         resolved = resolved_dict(config)
@@ -243,11 +248,12 @@ def run_training(config: Config, reporter: Reporter | None = None) -> RunResult:
             metrics.update(dev)
         with reporter.stage("log"):
             mlflow.log_artifacts(tmp, "evaluation")
-            model_uri = _log_model(config, data, fitted) if config.tracking.log_model else None
+            model_uri = (log_fitted_model(config, fitted.pipeline, data.text_columns, fitted.classes, data.label_column,
+                                          data.X("test")) if config.tracking.log_model else None)
             size = tracking.model_file_size(model_uri) if model_uri else None
             metrics["model_size_bytes"] = float(size if size is not None else model_size_bytes(fitted.pipeline))
             mlflow.log_metrics(metrics)
-            registered = _register(config, model_uri, run.info.run_id)
+            registered = register_version(config, model_uri, run.info.run_id)
         artifacts = sorted(p.name for p in out.iterdir())
     return RunResult(run.info.run_id, config.experiment_name, run.info.experiment_id, uri, model_uri,
                      metrics, artifacts, registered)
