@@ -17,10 +17,11 @@ from sklearn.preprocessing import MultiLabelBinarizer
 
 from features.data import STANCE_LABELS, Prepared, dev_split, prepare, read_raw
 from features.union import build_features, column_blocks
-from train import evaluate
+from train import evaluate, signals
 from train.config import Config, check_model_params, resolved_dict
 from train.fnc import fnc_metrics
 from train.models import NEEDS_COLUMN_BLOCKS, NEEDS_DENSE, build_model, scores
+from train.preflight import check_fit_data
 
 
 class Reporter(Protocol):
@@ -222,6 +223,8 @@ def run_training(config: Config, reporter: Reporter | None = None) -> RunResult:
 
     reporter = reporter or SilentReporter()
     check_model_params(config)
+    uri = tracking.tracking_uri(config.tracking.uri, config.path)
+    tracking.check_store(uri)  # an unreachable server fails now, not after loading data
     with reporter.stage("load"):
         raw = read_raw(config.data)
     with reporter.stage("validate"):
@@ -229,8 +232,8 @@ def run_training(config: Config, reporter: Reporter | None = None) -> RunResult:
     for message in data.warnings:
         reporter.warn(message)
     reporter.summary(data.summary)
+    check_fit_data(config, data)
 
-    uri = tracking.tracking_uri(config.tracking.uri, config.path)
     tracking.use_store(uri)
     import mlflow
 
@@ -249,8 +252,9 @@ def run_training(config: Config, reporter: Reporter | None = None) -> RunResult:
         if config.eval.dev_split:
             with reporter.stage("dev"):
                 dev = dev_metrics(config, data)
-            mlflow.log_metrics(dev)
+            tracking.log_metrics(dev)
         fitted = fit_pipeline(config, data, reporter)
+        signals.check()  # an estimator may have swallowed Ctrl-C: log no model from a half-done fit
         with reporter.stage("evaluate"):
             metrics = evaluate_fit(config, data, fitted, out)
             metrics.update(dev)
@@ -259,7 +263,7 @@ def run_training(config: Config, reporter: Reporter | None = None) -> RunResult:
             model_uri = _log_model(config, data, fitted) if config.tracking.log_model else None
             size = tracking.model_file_size(model_uri) if model_uri else None
             metrics["model_size_bytes"] = float(size if size is not None else model_size_bytes(fitted.pipeline))
-            mlflow.log_metrics(metrics)
+            tracking.log_metrics(metrics)
             registered = _register(config, model_uri, run.info.run_id)
         artifacts = sorted(p.name for p in out.iterdir())
     return RunResult(run.info.run_id, config.experiment_name, run.info.experiment_id, uri, model_uri,
