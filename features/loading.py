@@ -96,7 +96,7 @@ def read_files(pattern: str, declared: str, key: str) -> pd.DataFrame:
     if _snapshot(files) != before:
         raise DataError(f"data.{key}: {files[0]} changed while it was being read; run again")
     if ds.num_rows == 0:
-        raise DataError(f"data.{key}: {files[0]} has no data rows")
+        raise DataError(f"data.{key}: {files[0]} is not readable as {fmt} (no data rows)")
     return ds.to_pandas()
 
 
@@ -105,7 +105,7 @@ def parse_problem(files: list[str], fmt: str, exc: BaseException) -> str:
     for name in files:
         found = parsing.first_problem(name, fmt)
         if found:
-            return found
+            return f"{name} is not readable as {fmt} ({found})"
     reason = str(exc).strip().splitlines()[-1][:200] if str(exc).strip() else type(exc).__name__
     return f"{files[0]} is not readable as {fmt} ({reason})"
 

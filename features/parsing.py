@@ -1,4 +1,4 @@
-"""Find the first unreadable spot of a data file, in our words (file, line, what was wrong).
+"""Find the first unreadable spot of a data file, in our words (line and what was wrong).
 
 `datasets` reports parse failures as `An error occurred while generating the dataset`; this re-reads a file
 that failed with the standard library to say where and why.
@@ -13,42 +13,41 @@ from pathlib import Path
 SNIFF_BYTES = 8192
 
 
-def _not_text(path: str, raw: bytes) -> str | None:
+def _not_text(raw: bytes) -> str | None:
     """A line naming the first byte that is not UTF-8 text (NUL bytes count: they mark binary files)."""
     nul = raw.find(b"\0", 0, SNIFF_BYTES)
     if nul >= 0:
-        return f"{path} is a binary file, not UTF-8 text (NUL byte at offset {nul})"
+        return f"a binary file, not UTF-8 text: NUL byte at offset {nul}"
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[:exc.start].count(b"\n") + 1
-        return (f"{path}: line {line} is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
-                "save the file as UTF-8")
+        return f"line {line} is not UTF-8: byte 0x{raw[exc.start]:02x} at offset {exc.start}; save the file as UTF-8"
     return None
 
 
-def _csv_problem(path: str, text: str, delimiter: str) -> str | None:
+def _csv_problem(text: str, delimiter: str) -> str | None:
     reader = csv.reader(text.splitlines(keepends=True), delimiter=delimiter, strict=True)
     try:
         header = next(reader, None)
         if not header:
-            return f"{path} is empty: expected a header line and data rows"
+            return "empty: expected a header line and data rows"
         rows = 0
         for row in reader:
             if not row:
                 continue
             rows += 1
             if len(row) > len(header):
-                return (f"{path}: line {reader.line_num} has {len(row)} fields, the header has {len(header)} "
-                        "(an unquoted delimiter in a text?)")
+                return (f"line {reader.line_num} has {len(row)} fields but the header has {len(header)}: "
+                        "an unquoted delimiter in a text?")
     except csv.Error as exc:
-        return f"{path}: line {reader.line_num} is not valid CSV ({exc})"
+        return f"line {reader.line_num}: {exc}"
     if rows == 0:
-        return f"{path} has a header but no data rows"
+        return "a header but no data rows"
     return None
 
 
-def _jsonl_problem(path: str, text: str) -> str | None:
+def _jsonl_problem(text: str) -> str | None:
     rows = 0
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -56,22 +55,22 @@ def _jsonl_problem(path: str, text: str) -> str | None:
         try:
             value = json.loads(line)
         except json.JSONDecodeError as exc:
-            return f"{path}: line {number} is not valid JSON ({exc.msg} at column {exc.colno})"
+            return f"line {number} is not valid JSON: {exc.msg} at column {exc.colno}"
         if not isinstance(value, dict):
-            return f"{path}: line {number} is a JSON {type(value).__name__}, expected an object per line"
+            return f"line {number} is a JSON {type(value).__name__}, expected one object per line"
         rows += 1
-    return None if rows else f"{path} has no data rows"
+    return None if rows else "no data rows"
 
 
 def first_problem(path: str, fmt: str) -> str | None:
-    """The first problem found in a CSV/TSV/JSONL file, or None when this check finds none (e.g. Parquet)."""
+    """What is wrong with a CSV/TSV/JSONL file, in a few words (None when this check finds nothing, e.g. Parquet)."""
     if fmt not in {"csv", "tsv", "jsonl"}:
         return None
     raw = Path(path).read_bytes()
     if not raw.strip():
-        return f"{path} is empty"
-    found = _not_text(path, raw)
+        return "the file is empty"
+    found = _not_text(raw)
     if found:
         return found
     text = raw.decode("utf-8").removeprefix("\ufeff")
-    return _jsonl_problem(path, text) if fmt == "jsonl" else _csv_problem(path, text, "\t" if fmt == "tsv" else ",")
+    return _jsonl_problem(text) if fmt == "jsonl" else _csv_problem(text, "\t" if fmt == "tsv" else ",")

@@ -285,6 +285,26 @@ def promote(
         out.print(f"  skipped {line}")
 
 
+def _interruption(exc: BaseException) -> KeyboardInterrupt | None:
+    """The KeyboardInterrupt behind an exit (typer turns it into `Exit(130)`, losing the signal), if any."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _exit_interrupted(exc: KeyboardInterrupt) -> None:
+    """One line saying which signal stopped the command, and the shell's exit code for it (130, 143)."""
+    from train.signals import Interrupted, exit_code
+
+    print(exc.reason if isinstance(exc, Interrupted) else "interrupted", file=sys.stderr, flush=True)
+    sys.exit(exit_code(exc))
+
+
 def main() -> None:
     """Console-script entry point: user errors become one line each on stderr and exit code 2."""
     from features.errors import SecnewsError
@@ -296,10 +316,12 @@ def main() -> None:
             print_error(line)
         sys.exit(2)
     except KeyboardInterrupt as exc:
-        from train.signals import Interrupted, exit_code
-
-        print(exc.reason if isinstance(exc, Interrupted) else "interrupted", file=sys.stderr, flush=True)
-        sys.exit(exit_code(exc))
+        _exit_interrupted(exc)
+    except SystemExit as exc:
+        interrupted = _interruption(exc)
+        if interrupted is None:
+            raise
+        _exit_interrupted(interrupted)
     except Exception as exc:
         if os.environ.get("SECNEWS_DEBUG"):
             raise
