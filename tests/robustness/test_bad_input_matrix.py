@@ -100,7 +100,8 @@ def _(tmp):
 def _(tmp):
     path = tmp / "broken.yaml"
     path.write_text("task: topic\nmodel: {name: logreg\n", encoding="utf-8")
-    return ["train", path], f"error: {path}: YAML syntax error at line 3, column 1: expected ',' or '}}', but got '<stream end>'"
+    return ["train", path], (f"error: {path}: YAML syntax error at line 3, column 1: expected ',' or '}}', "
+                             "but got '<stream end>'")
 
 
 @case(TRAIN_CASES, "config: unknown section")
@@ -133,7 +134,8 @@ def _(tmp):
 @case(TRAIN_CASES, "config: seed is text")
 def _(tmp):
     path = tiny(tmp, seed="abc")
-    return ["train", path], f'error: {path}: seed: expected a valid integer, unable to parse string as an integer, got "abc"'
+    return ["train", path], (f"error: {path}: seed: expected a valid integer, unable to parse string as an integer, "
+                             'got "abc"')
 
 
 @case(TRAIN_CASES, "config: test_size above 1")
