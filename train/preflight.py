@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from numbers import Integral
 from typing import Any
 
@@ -44,3 +46,21 @@ def check_fit_data(config: Any, data: Prepared) -> None:
         if config.path is None:
             raise
         raise ConfigError(f"{config.path}: {exc.lines[0]}") from None
+
+
+VOCABULARY_FAILURES = ("no terms remain", "empty vocabulary", "corresponds to < documents than min_df")
+
+
+@contextmanager
+def vocabulary_errors(specs: list[Any]) -> Iterator[None]:
+    """A vectorizer that keeps no term (min_df/max_df prune everything, or only stop words) is a config error
+    naming the document-frequency keys, not an unexpected ValueError."""
+    try:
+        yield
+    except ValueError as exc:
+        if not any(text in str(exc) for text in VOCABULARY_FAILURES):
+            raise
+        keys = [f"features[{i}].min_df" for i, spec in enumerate(specs) if getattr(spec, "min_df", None) is not None]
+        where = " or ".join(keys) or "features"
+        raise ConfigError(f"{where}: the vectorizer kept no term ({str(exc).rstrip('.')}); lower min_df or raise "
+                          "max_df") from None

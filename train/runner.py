@@ -21,7 +21,7 @@ from train import evaluate, signals
 from train.config import Config, check_model_params, resolved_dict
 from train.fnc import fnc_metrics
 from train.models import NEEDS_COLUMN_BLOCKS, NEEDS_DENSE, build_model, scores
-from train.preflight import check_fit_data
+from train.preflight import check_fit_data, vocabulary_errors
 
 
 class Reporter(Protocol):
@@ -93,7 +93,7 @@ def fit_pipeline(config: Config, data: Prepared, reporter: Reporter) -> Fitted:
         binarizer = MultiLabelBinarizer()
         y_train = binarizer.fit_transform(y_train)
     timings = {}
-    with reporter.stage("vectorize"):
+    with reporter.stage("vectorize"), vocabulary_errors(config.feature_specs):
         start = time.perf_counter()
         X_train = features.fit_transform(data.X("train"), y_train)
         timings["vectorize_time_s"] = time.perf_counter() - start

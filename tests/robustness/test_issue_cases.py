@@ -128,3 +128,15 @@ def test_mlflow_sklearn_load_model_trusts_the_tampered_list_as_the_readme_warns(
     folder = _tampered(model_uri, tmp_path / "tampered")
     pipeline = mlflow.sklearn.load_model(str(folder))
     assert pipeline.steps[0][1].func.__name__ == "system"
+
+
+def test_a_vectorizer_that_keeps_no_term_is_a_line_naming_min_df_and_no_finished_run(tmp_path, mlflow_store,
+                                                                                       run_cli):
+    config = write_tiny(tmp_path, features=[{"name": "tfidf_word", "max_df": 0.5}])
+    frame = _topic_frame()  # distinct texts, but their only words are in every row (1-char tokens are not words)
+    frame = frame.assign(title=[f"alpha beta {c}" for c in "abcdefghijklmnopqrstuvwxyz0123456789"], body="gamma")
+    frame.to_csv(tmp_path / "articles.csv", index=False)
+    line = one_error_line(run_cli("train", config, "-q"))
+    assert line == ("error: features[0].min_df: the vectorizer kept no term (After pruning, no terms remain. Try a "
+                    "lower min_df or a higher max_df); lower min_df or raise max_df")
+    assert_store_clean(mlflow_store, allow_failed=True)
