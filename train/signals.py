@@ -116,7 +116,8 @@ def _handler(signum: int, frame: object) -> None:
 
 @contextmanager
 def guard(end_runs: Callable[[list[tuple[str, str]], str], None] | None = None) -> Iterator[Guard]:
-    """Install the handlers (main thread only) and a per-run temporary folder; re-entrant for nested runs.
+    """Install the handlers and a per-run temporary folder; re-entrant for nested runs, a plain guard off the
+    main thread (where Python delivers no signals).
 
     `tempfile.tempdir` points into that folder while the guard is active, so every temporary file made during
     the run (ours, MLflow's, skops') is removed with it, including on a hard stop.
@@ -126,7 +127,8 @@ def guard(end_runs: Callable[[list[tuple[str, str]], str], None] | None = None) 
         yield _active
         return
     if threading.current_thread() is not threading.main_thread():
-        raise RuntimeError("train.signals.guard() must be entered from the main thread")
+        yield Guard(temp_dir=tempfile.gettempdir(), end_runs=end_runs)  # signals reach the main thread only
+        return
     temp_dir = tempfile.mkdtemp(prefix="secnews-run-")
     current = Guard(temp_dir=temp_dir, end_runs=end_runs)
     read_fd, write_fd = os.pipe()

@@ -132,3 +132,17 @@ def test_a_swallowed_interrupt_is_raised_again_by_check():
         except KeyboardInterrupt:
             pass  # what MLPClassifier does
         signals.check()
+
+
+def test_a_guard_entered_off_the_main_thread_installs_nothing():
+    import threading
+
+    from train import signals
+
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(signals.guard().__enter__().received))
+    before = signal.getsignal(signal.SIGINT)
+    thread.start()
+    thread.join()
+    assert seen == [None]
+    assert signal.getsignal(signal.SIGINT) is before and signals.active() is None
