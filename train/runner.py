@@ -102,6 +102,7 @@ def fit_pipeline(config: Config, data: Prepared, reporter: Reporter) -> Fitted:
     with reporter.stage("fit"):
         start = time.perf_counter()
         model.fit(X_train, y_train)
+        signals.check()  # the estimator may have swallowed Ctrl-C (MLPClassifier does): keep no half-done fit
         timings["fit_time_s"] = time.perf_counter() - start + timings["vectorize_time_s"]
     pipeline = Pipeline([("features", features), ("model", model)])
     start = time.perf_counter()
@@ -254,7 +255,6 @@ def run_training(config: Config, reporter: Reporter | None = None) -> RunResult:
                 dev = dev_metrics(config, data)
             tracking.log_metrics(dev)
         fitted = fit_pipeline(config, data, reporter)
-        signals.check()  # an estimator may have swallowed Ctrl-C: log no model from a half-done fit
         with reporter.stage("evaluate"):
             metrics = evaluate_fit(config, data, fitted, out)
             metrics.update(dev)
