@@ -146,3 +146,22 @@ def test_a_guard_entered_off_the_main_thread_installs_nothing():
     thread.join()
     assert seen == [None]
     assert signal.getsignal(signal.SIGINT) is before and signals.active() is None
+
+
+def test_a_swallowed_interrupt_in_a_nested_run_ends_child_and_parent_killed(mlflow_store):
+    """What sweeps rely on: one guard for the parent and its children, each ended KILLED with the reason."""
+    from train import signals, tracking
+
+    tracking.use_store(mlflow_store.uri)
+    with (pytest.raises(signals.Interrupted), tracking.mlflow_run("sweep", "parent", {}) as parent,
+          tracking.mlflow_run("sweep", "child", {}, nested=True) as child):
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)
+        except KeyboardInterrupt:
+            pass  # swallowed inside the child's fit
+    runs = {run.info.run_id: run for run in mlflow_store.runs()}
+    for run_id in (parent.info.run_id, child.info.run_id):
+        assert runs[run_id].info.status == "KILLED"
+        assert runs[run_id].data.tags["error"] == "interrupted by SIGINT (Ctrl-C)"
+    assert runs[child.info.run_id].data.tags["mlflow.parentRunId"] == parent.info.run_id
