@@ -14,9 +14,9 @@ from typing import Any
 
 from features.errors import SecnewsError
 
-PROBE_ENV = {  # one quick attempt for the probe; MLflow's defaults retry for ~250 s
+CONNECT_TIMEOUT_S = 5  # a TCP connect is answered by the kernel, however busy the server is
+PROBE_ENV = {  # one attempt for the probe's request; MLflow's defaults retry for ~250 s
     "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0",
-    "MLFLOW_HTTP_REQUEST_TIMEOUT": "5",
     "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "0",
 }
 LOCK_TIMEOUT_S = 300
@@ -60,16 +60,32 @@ def _reason(exc: BaseException) -> str:
     return (text.strip().splitlines() or [type(exc).__name__])[0][:160]
 
 
+def _connect(uri: str) -> None:
+    """Open (and close) a TCP connection to the server: fails at once when nothing listens there."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(uri)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    with socket.create_connection((parts.hostname or "", port), timeout=CONNECT_TIMEOUT_S):
+        pass
+
+
 def probe_http(uri: str) -> None:
-    """One fast request to an http(s) tracking server; a StoreError naming the URI when it does not answer."""
+    """Connect, then one request without retries; a StoreError naming the URI when the server does not answer.
+
+    A server that is down fails in the connect within seconds; a slow but live one gets MLflow's normal
+    request timeout, so a busy server is not mistaken for a missing one.
+    """
     from mlflow.tracking import MlflowClient
 
-    with _env(PROBE_ENV):
-        try:
+    try:
+        _connect(uri)
+        with _env(PROBE_ENV):
             MlflowClient(uri).search_experiments(max_results=1)
-        except Exception as exc:
-            raise StoreError(f"tracking store {uri} is not reachable ({_reason(exc)}); start the server, "
-                             "or set MLFLOW_TRACKING_URI / tracking.uri to a store that is") from None
+    except Exception as exc:
+        raise StoreError(f"tracking store {uri} is not reachable ({_reason(exc)}); start the server, "
+                         "or set MLFLOW_TRACKING_URI / tracking.uri to a store that is") from None
 
 
 def check(uri: str) -> None:

@@ -40,6 +40,16 @@ def test_eight_processes_train_and_register_on_one_new_sqlite_store(tmp_path):
         f"news/{v}" for v in range(1, PROCESSES + 1)}
 
 
+def _answers(url: str) -> bool:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
 @pytest.fixture
 def mlflow_server(tmp_path):
     """A real tracking server on 127.0.0.1; it picks a free port itself (port 0) and we read it from its log."""
@@ -54,6 +64,10 @@ def mlflow_server(tmp_path):
     try:
         deadline = time.monotonic() + 180
         while not (found := re.search(r"Uvicorn running on (http://127\.0\.0\.1:\d+)", log.read_text())):
+            assert server.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        while not _answers(f"{found.group(1)}/health"):  # listening is not serving yet
             assert server.poll() is None, log.read_text()
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.2)
