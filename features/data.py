@@ -128,6 +128,9 @@ def _clean_frame(frame: pd.DataFrame, data: DataSpec, text: list[str], label: st
                             f"(e.g. rows {rows}); set data.empty_text: drop to skip them")
         report["dropped_empty_text"] = report.get("dropped_empty_text", 0) + int(empty.sum())
         frame = frame[~empty]
+        if frame.empty:
+            raise DataError(f"{where}: no rows left after dropping {int(empty.sum())} empty texts "
+                            f"(columns {', '.join(text)})")
     if data.multi_label:
         frame[label] = _labels_as_lists(frame[label], data.label_separator)
         missing = frame[label].map(len).eq(0)
@@ -196,6 +199,14 @@ def _check_min_examples(counts: dict[str, int], minimum: int, label: str) -> Non
                         f"training examples: {listed}")
 
 
+def _check_two_classes(counts: dict[str, int], label: str) -> None:
+    """A classifier needs at least two classes to tell apart; say so before any fit starts."""
+    if len(counts) < 2:
+        found = f"only the class {next(iter(counts))!r}" if counts else "no classes"
+        raise DataError(f"data.label_column: column '{label}' has {found} in the training split; "
+                        "a classifier needs at least two classes")
+
+
 def _word_counts(column: pd.Series) -> pd.Series:
     """Words per row, counted once per distinct text (a body shared by many claim pairs is counted once)."""
     distinct = column.unique()
@@ -243,6 +254,7 @@ def prepare(data: DataSpec, task: Task, seed: int,
         train = train.sample(n=data.max_train_rows, random_state=seed).reset_index(drop=True)
     counts = _class_counts(train, label, data.multi_label)
     _check_min_examples(counts, data.min_examples_per_class, label)
+    _check_two_classes(counts, label)
     warnings = []
     if not data.multi_label:
         unseen = sorted(set(test[label]) - set(train[label]))

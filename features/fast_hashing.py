@@ -22,10 +22,11 @@ from sklearn.preprocessing import normalize
 from sklearn.utils import murmurhash3_32
 
 from features.builders import BUILDERS, FeatureSpec, NgramRange
-from features.text import _EMAIL, _URL
+from features.text import _URL
 
 # RE2 cannot do look-arounds; this is TextCleaner's number pattern with word boundaries instead.
 _NUMBER_RE2 = r"[-+]?\b\d[\d,.]*\b"
+_EMAIL_RE2 = r"[\w.+-]+@[\w-]+\.[\w.-]+"  # RE2 has no lookbehind, and needs none: it runs in linear time
 _NOT_WORD = r"[^\pL\pN_]+"  # tokens are maximal runs of letters, digits and '_' (Unicode-aware)
 # The same rule for ASCII bytes as a lookup table: every ASCII byte that is not a letter, digit or '_' → space.
 _ASCII_SEPARATOR = np.array([c if chr(c).isalnum() or c == 95 or c >= 128 else 32 for c in range(256)], np.uint8)
@@ -139,7 +140,7 @@ class ArrowHashingVectorizer(BaseEstimator, TransformerMixin):
         """TextCleaner's steps as RE2 kernels: boilerplate patterns, URLs, e-mails, numbers, then lowercase."""
         for pattern in self.strip_patterns:
             text = pc.replace_substring_regex(text, pattern=f"(?im){pattern}", replacement=" ")
-        for enabled, pattern, token in ((self.urls, _URL, " URLTOKEN "), (self.emails, _EMAIL, " EMAILTOKEN "),
+        for enabled, pattern, token in ((self.urls, _URL, " URLTOKEN "), (self.emails, _EMAIL_RE2, " EMAILTOKEN "),
                                         (self.numbers, _NUMBER_RE2, " NUMTOKEN ")):
             if enabled:
                 text = pc.replace_substring_regex(text, pattern=f"(?i){pattern}", replacement=token)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import glob as globlib
+import hashlib
+import os
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from core.errors import DataError
+from features import parsing
 from features.bundled import demo_dir
 
 DEMO_DIR = demo_dir()  # data/demo of the checkout, or the copy inside an installed wheel
@@ -26,7 +29,10 @@ def _quiet_datasets() -> Any:
 
 def resolve_files(pattern: str, key: str) -> list[str]:
     """Expand a file or glob; an empty match is an error naming the config key and the pattern."""
-    files = sorted(globlib.glob(pattern)) if any(c in pattern for c in "*?[") else [pattern]
+    is_glob = any(c in pattern for c in "*?[")
+    if not is_glob and Path(pattern).is_dir():
+        raise DataError(f"data.{key}: {pattern} is a directory; give a data file or a glob such as {pattern}/*.csv")
+    files = sorted(globlib.glob(pattern)) if is_glob else [pattern]
     files = [f for f in files if Path(f).is_file()]
     if not files:
         raise DataError(f"data.{key}: no file matches {pattern}")
@@ -47,8 +53,30 @@ def file_format(files: list[str], declared: str, key: str) -> str:
     return formats.pop()  # type: ignore[return-value]
 
 
+def content_hash(files: list[str]) -> str:
+    """sha256 over the files' names and bytes: what was read, whatever their modification times say."""
+    digest = hashlib.sha256()
+    for name in files:
+        digest.update(Path(name).name.encode("utf-8", "surrogateescape") + b"\0")
+        with open(name, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _cache_dir(datasets: Any, key: str) -> str:
+    """A `datasets` cache folder per file content: its own cache is keyed by path + mtime, which an in-place
+    edit that restores the mtime fools into serving the old rows."""
+    return str(Path(datasets.config.HF_DATASETS_CACHE) / "secnews-by-content" / key[:32])
+
+
+def _snapshot(files: list[str]) -> list[tuple[int, int]]:
+    return [(os.stat(f).st_size, os.stat(f).st_mtime_ns) for f in files]
+
+
 def read_files(pattern: str, declared: str, key: str) -> pd.DataFrame:
-    """Load CSV/TSV/JSONL/Parquet files with `datasets` and return one DataFrame."""
+    """Load CSV/TSV/JSONL/Parquet files with `datasets` and return one DataFrame of the bytes on disk now."""
     files = resolve_files(pattern, key)
     fmt = file_format(files, declared, key)
     datasets = _quiet_datasets()
@@ -59,12 +87,28 @@ def read_files(pattern: str, declared: str, key: str) -> pd.DataFrame:
         "json": ("json", {}),
         "parquet": ("parquet", {}),
     }[fmt]
+    before = _snapshot(files)
+    hashed = content_hash(files)
     try:
-        ds = datasets.load_dataset(builder, data_files=files, split="train", **kwargs)
+        ds = datasets.load_dataset(builder, data_files=files, split="train", cache_dir=_cache_dir(datasets, hashed),
+                                   **kwargs)
     except Exception as exc:  # datasets raises many types for unreadable input
-        reason = str(exc).strip().splitlines()[-1][:200] if str(exc).strip() else type(exc).__name__
-        raise DataError(f"data.{key}: {files[0]} is not readable as {fmt} ({reason})") from None
+        raise DataError(f"data.{key}: {parse_problem(files, fmt, exc)}") from None
+    if _snapshot(files) != before:
+        raise DataError(f"data.{key}: {files[0]} changed while it was being read; run again")
+    if ds.num_rows == 0:
+        raise DataError(f"data.{key}: {files[0]} is not readable as {fmt} (no data rows)")
     return ds.to_pandas()
+
+
+def parse_problem(files: list[str], fmt: str, exc: BaseException) -> str:
+    """Say in our words which file and row could not be read, from a check of our own after `datasets` failed."""
+    for name in files:
+        found = parsing.first_problem(name, fmt)
+        if found:
+            return f"{name} is not readable as {fmt} ({found})"
+    reason = str(exc).strip().splitlines()[-1][:200] if str(exc).strip() else type(exc).__name__
+    return f"{files[0]} is not readable as {fmt} ({reason})"
 
 
 def read_saved(directory: str) -> dict[str, pd.DataFrame]:

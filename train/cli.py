@@ -242,13 +242,40 @@ def predict(
             _predict_with_progress(loaded, input_, fmt_in, writer, mapping, id_column, top_k, skip_empty,
                                    batch_size, quiet or output is None)
         else:
-            lines = texts or ([line.rstrip("\n") for line in sys.stdin] if not sys.stdin.isatty() else [])
+            lines, replaced = _decoded_texts(texts) if texts else _stdin_texts()
+            if replaced:
+                err.print(f"[yellow]warning:[/yellow] {replaced} input text{'s' if replaced > 1 else ''} "
+                          "had bytes that are not UTF-8; they were replaced with U+FFFD")
             if not lines:
                 raise typer.BadParameter("give texts, --input FILE, or lines on stdin", param_hint="TEXTS")
             write_texts(loaded, lines, writer, top_k, skip_empty)
     finally:
         if output:
             handle.close()
+
+
+def _decoded_texts(texts: list[str]) -> tuple[list[str], int]:
+    """Arguments as text: bytes that are not UTF-8 (kept by Python as surrogates) become U+FFFD; counts those."""
+    decoded = [t.encode("utf-8", "surrogateescape").decode("utf-8", "replace") for t in texts]
+    return decoded, sum(a != b for a, b in zip(texts, decoded, strict=True))
+
+
+def _stdin_texts() -> tuple[list[str], int]:
+    """Lines of stdin decoded as UTF-8 with replacement (none from a terminal); counts lines that needed it."""
+    if sys.stdin is None or sys.stdin.isatty():
+        return [], 0
+    buffer = getattr(sys.stdin, "buffer", None)
+    raw = buffer.read() if buffer is not None else sys.stdin.read().encode("utf-8", "surrogateescape")
+    lines = raw.splitlines()
+    return [line.decode("utf-8", "replace") for line in lines], sum(not _is_utf8(line) for line in lines)
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _predict_with_progress(model: Any, path: Path, fmt: str, writer: Any, mapping: dict[str, str],
@@ -313,6 +340,26 @@ def promote(
         out.print(f"  skipped {line}")
 
 
+def _interruption(exc: BaseException) -> KeyboardInterrupt | None:
+    """The KeyboardInterrupt behind an exit (typer turns it into `Exit(130)`, losing the signal), if any."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _exit_interrupted(exc: KeyboardInterrupt) -> None:
+    """One line saying which signal stopped the command, and the shell's exit code for it (130, 143)."""
+    from train.signals import Interrupted, exit_code
+
+    print(exc.reason if isinstance(exc, Interrupted) else "interrupted", file=sys.stderr, flush=True)
+    sys.exit(exit_code(exc))
+
+
 def main() -> None:
     """Console-script entry point: user errors become one line each on stderr and exit code 2."""
     from core.errors import SecnewsError
@@ -323,9 +370,13 @@ def main() -> None:
         for line in exc.lines:
             print_error(line)
         sys.exit(2)
-    except KeyboardInterrupt:
-        err.print("interrupted")
-        sys.exit(130)
+    except KeyboardInterrupt as exc:
+        _exit_interrupted(exc)
+    except SystemExit as exc:
+        interrupted = _interruption(exc)
+        if interrupted is None:
+            raise
+        _exit_interrupted(interrupted)
     except Exception as exc:
         if os.environ.get("SECNEWS_DEBUG"):
             raise

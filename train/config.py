@@ -119,14 +119,29 @@ def interpolate(node: Any, path: list[str | int] | None = None) -> Any:
     return _ENV.sub(substitute, node)
 
 
+def _decode_config(path: Path, raw: bytes) -> str:
+    """Config files are UTF-8 text; a binary or Latin-1 file is one line naming the file and the encoding."""
+    if b"\0" in raw:
+        raise ConfigError(f"{path}: is a binary file, expected a UTF-8 YAML config file")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise ConfigError(f"{path}: line {line} is not UTF-8 (byte 0x{raw[exc.start]:02x}); "
+                          "config files must be UTF-8: re-save it as UTF-8") from None
+
+
 def read_yaml(path: Path) -> dict[str, Any]:
     """Read a config file into a mapping, with one-line errors for missing files and YAML syntax."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw_bytes = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, expected a YAML config file") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config file ({exc.strerror})") from None
+    text = _decode_config(path, raw_bytes)
     try:
         raw = load_yaml(text)
     except yaml.YAMLError as exc:

@@ -17,9 +17,10 @@ from sklearn.preprocessing import MultiLabelBinarizer
 
 from features.data import Prepared, dev_split, prepare, read_raw
 from features.union import build_features, dense_layout
-from train import evaluate
+from train import evaluate, signals
 from train.config import Config, check_model_params, resolved_dict
 from train.estimators import ESTIMATORS, build_model, scores
+from train.preflight import check_fit_data, vocabulary_errors
 
 
 class Reporter(Protocol):
@@ -91,13 +92,14 @@ def fit_pipeline(config: Config, data: Prepared, reporter: Reporter) -> Fitted:
         binarizer = MultiLabelBinarizer()
         y_train = binarizer.fit_transform(y_train)
     timings = {}
-    with reporter.stage("vectorize"):
+    with reporter.stage("vectorize"), vocabulary_errors(config.feature_specs):
         start = time.perf_counter()
         X_train = features.fit_transform(data.X("train"), y_train)
         timings["vectorize_time_s"] = time.perf_counter() - start
     with reporter.stage("fit"):
         start = time.perf_counter()
         model.fit(X_train, y_train)
+        signals.check()  # the estimator may have swallowed Ctrl-C (MLPClassifier does): keep no half-done fit
         timings["fit_time_s"] = time.perf_counter() - start + timings["vectorize_time_s"]
     pipeline = Pipeline([("features", features), ("model", model)])
     start = time.perf_counter()
@@ -214,6 +216,8 @@ def run_training(config: Config, reporter: Reporter | None = None) -> RunResult:
 
         return run_streaming(config, reporter)
     check_model_params(config)
+    uri = tracking.tracking_uri(config.tracking.uri, config.path)
+    tracking.check_store(uri)  # an unreachable server fails now, not after loading data
     with reporter.stage("load"):
         raw = read_raw(config.data, config.task_component)
     with reporter.stage("validate"):
@@ -221,8 +225,8 @@ def run_training(config: Config, reporter: Reporter | None = None) -> RunResult:
     for message in data.warnings:
         reporter.warn(message)
     reporter.summary(data.summary)
+    check_fit_data(config, data)
 
-    uri = tracking.tracking_uri(config.tracking.uri, config.path)
     tracking.use_store(uri)
     import mlflow
 
@@ -241,7 +245,7 @@ def run_training(config: Config, reporter: Reporter | None = None) -> RunResult:
         if config.eval.dev_split:
             with reporter.stage("dev"):
                 dev = dev_metrics(config, data)
-            mlflow.log_metrics(dev)
+            tracking.log_metrics(dev)
         fitted = fit_pipeline(config, data, reporter)
         with reporter.stage("evaluate"):
             metrics = evaluate_fit(config, data, fitted, out)
@@ -252,7 +256,7 @@ def run_training(config: Config, reporter: Reporter | None = None) -> RunResult:
                                           data.X("test")) if config.tracking.log_model else None)
             size = tracking.model_file_size(model_uri) if model_uri else None
             metrics["model_size_bytes"] = float(size if size is not None else model_size_bytes(fitted.pipeline))
-            mlflow.log_metrics(metrics)
+            tracking.log_metrics(metrics)
             registered = register_version(config, model_uri, run.info.run_id)
         artifacts = sorted(p.name for p in out.iterdir())
     return RunResult(run.info.run_id, config.experiment_name, run.info.experiment_id, uri, model_uri,

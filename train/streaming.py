@@ -337,7 +337,7 @@ def _tracked_run(config: Config, plan: StreamPlan, backend: Backend, reporter: A
             size = tracking.model_file_size(model_uri) if model_uri else None
             if size is not None:
                 metrics["model_size_bytes"] = float(size)
-            mlflow.log_metrics(metrics)
+            tracking.log_metrics(metrics)
             registered = register_version(config, model_uri, run.info.run_id)
         artifacts = sorted(p.name for p in out.iterdir())
     return RunResult(run.info.run_id, config.experiment_name, run.info.experiment_id, uri, model_uri, metrics,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -53,12 +54,22 @@ def default_store_note(configured: str | None) -> str | None:
             "set MLFLOW_TRACKING_URI or tracking.uri to use another)")
 
 
+def check_store(uri: str) -> None:
+    """Fail fast, before data is read: an http store must answer, a sqlite store's folder must exist."""
+    from train import store
+
+    store.check(uri)
+
+
 def use_store(uri: str) -> None:
-    """Point MLflow's tracking and registry at one store."""
+    """Point MLflow's tracking and registry at one store, created or migrated once (under a lock for sqlite)."""
     import mlflow
+
+    from train import store
 
     quiet_mlflow()
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    store.prepare(uri)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
 
@@ -111,36 +122,101 @@ def ensure_experiment(name: str) -> str:
     """
     import mlflow
 
-    existing = mlflow.get_experiment_by_name(name)
-    if existing is None:
-        location = None
-        uri = mlflow.get_tracking_uri()
-        if uri.startswith("sqlite:///"):
-            database = Path(uri.removeprefix("sqlite:///"))
-            location = (database.parent / "mlartifacts").resolve().as_uri()
-        mlflow.create_experiment(name, artifact_location=location)
+    from train import store
+
+    uri = mlflow.get_tracking_uri()
+    with store.locked(uri):  # two processes creating the same experiment would collide on its unique name
+        existing = mlflow.get_experiment_by_name(name)
+        if existing is None:
+            location = None
+            database = store.sqlite_path(uri)
+            if database is not None:
+                location = (database.parent / "mlartifacts").resolve().as_uri()
+            mlflow.create_experiment(name, artifact_location=location)
     return mlflow.set_experiment(name).experiment_id
 
 
+def end_runs_killed(runs: list[tuple[str, str]], reason: str) -> None:
+    """End runs KILLED with the reason as their `error` tag (used by the signal watcher on a hard stop)."""
+    from mlflow.tracking import MlflowClient
+
+    for uri, run_id in runs:
+        client = MlflowClient(uri)
+        client.set_tag(run_id, "error", reason)
+        client.set_terminated(run_id, "KILLED")
+
+
 @contextmanager
-def mlflow_run(experiment: str, run_name: str | None, tags: dict[str, str]) -> Iterator[Any]:
-    """Start a run and guarantee it ends: FINISHED, FAILED (error recorded as a tag) or KILLED on Ctrl-C."""
+def mlflow_run(experiment: str, run_name: str | None, tags: dict[str, str], nested: bool = False) -> Iterator[Any]:
+    """Start a run and guarantee it ends: FINISHED, FAILED (error recorded as a tag) or KILLED on a signal.
+
+    Signals are handled by `train.signals` for the whole run: SIGINT/SIGTERM end it KILLED with the reason,
+    also when an estimator swallowed the KeyboardInterrupt (the run is then not recorded as finished).
+    """
     import mlflow
 
-    ensure_experiment(experiment)
-    run = mlflow.start_run(run_name=run_name, tags=tags)
-    try:
-        yield run
-    except KeyboardInterrupt:
-        mlflow.set_tag("error", "interrupted by the user (Ctrl-C)")
-        mlflow.end_run("KILLED")
-        raise
-    except BaseException as exc:
-        mlflow.set_tag("error", f"{type(exc).__name__}: {exc}"[:5000])
-        mlflow.end_run("FAILED")
-        raise
-    else:
-        mlflow.end_run("FINISHED")
+    from train import signals
+
+    with signals.guard(end_runs_killed) as guard:
+        ensure_experiment(experiment)
+        run = mlflow.start_run(run_name=run_name, tags=tags, nested=nested)
+        entry = (mlflow.get_tracking_uri(), run.info.run_id)
+        guard.open_runs.append(entry)
+        try:
+            yield run
+            guard.check()
+        except KeyboardInterrupt as exc:
+            reason = exc.reason if isinstance(exc, signals.Interrupted) else "interrupted by the user (Ctrl-C)"
+            _end_run("KILLED", reason)
+            raise
+        except BaseException as exc:
+            _end_run("FAILED", f"{type(exc).__name__}: {exc}"[:5000])
+            raise
+        else:
+            mlflow.end_run("FINISHED")
+        finally:
+            guard.open_runs.remove(entry)
+
+
+def _end_run(status: str, reason: str) -> None:
+    """End the active (innermost) run with a status and its reason as the `error` tag."""
+    import mlflow
+
+    mlflow.set_tag("error", reason)
+    mlflow.end_run(status)
+
+
+SAFE_METRIC_CHARS = re.compile(r"[^\w.\- ]")
+
+
+def safe_metric_names(names: list[str]) -> dict[str, str]:
+    """Map each name to one MLflow accepts (letters, digits, `_ - .` and space; others become `_`), unique."""
+    mapping: dict[str, str] = {}
+    used: set[str] = set()
+    for name in names:
+        safe = SAFE_METRIC_CHARS.sub("_", name)[:240] or "_"
+        candidate, n = safe, 2
+        while candidate in used:
+            candidate, n = f"{safe}_{n}", n + 1
+        used.add(candidate)
+        mapping[name] = candidate
+    return mapping
+
+
+def log_metrics(metrics: dict[str, float]) -> dict[str, str]:
+    """Log metrics under safe names; each renamed one is recorded as a `metric_name.<safe>` tag of the run.
+
+    Class labels become metric names (`f1_<label>`), and a label like `crime, law (enforcement)` is not a
+    valid MLflow name. Returns the renames made.
+    """
+    import mlflow
+
+    mapping = safe_metric_names(list(metrics))
+    renamed = {original: safe for original, safe in mapping.items() if original != safe}
+    mlflow.log_metrics({mapping[k]: v for k, v in metrics.items()})
+    if renamed:
+        mlflow.set_tags({f"metric_name.{safe}": original for original, safe in renamed.items()})
+    return renamed
 
 
 def log_dataset(frame: Any, name: str, source: str, digest: str, targets: str, context: str) -> None:
