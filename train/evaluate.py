@@ -38,13 +38,26 @@ def multilabel_metrics(y_true: np.ndarray, y_pred: np.ndarray, labels: list[str]
     metrics = {
         "micro_f1": f1_score(y_true, y_pred, average="micro", zero_division=0),
         "macro_f1": f1_score(y_true, y_pred, average="macro", zero_division=0),
-        "samples_f1": f1_score(y_true, y_pred, average="samples", zero_division=0),
+        # a row with no true and no predicted label is right: it scores 1, not 0
+        "samples_f1": f1_score(y_true, y_pred, average="samples", zero_division=1.0),
         "subset_accuracy": accuracy_score(y_true, y_pred),
         "hamming_loss": hamming_loss(y_true, y_pred),
     }
     per_class = f1_score(y_true, y_pred, average=None, zero_division=0)
     metrics.update({f"f1_{label}": per_class[i] for i, label in enumerate(labels)})
     return {k: float(v) for k, v in metrics.items()}
+
+
+def per_label_report(y_true: np.ndarray, y_pred: np.ndarray, labels: list[str], train_support: np.ndarray,
+                     thresholds: np.ndarray | None = None) -> pd.DataFrame:
+    """One row per label of a multi-label model: supports, precision, recall, F1 and its decision threshold."""
+    precision, recall, f1, support = precision_recall_fscore_support(y_true, y_pred, zero_division=0)
+    frame = pd.DataFrame({"label": labels, "train_support": np.asarray(train_support, dtype=int),
+                          "test_support": support, "predicted": np.asarray(y_pred).sum(axis=0),
+                          "precision": precision.round(4), "recall": recall.round(4), "f1": f1.round(4)})
+    if thresholds is not None:
+        frame["threshold"] = np.round(thresholds, 4)
+    return frame.sort_values(["train_support", "label"], ascending=[False, True]).reset_index(drop=True)
 
 
 def majority_baseline(y_train: Any, y_test: Any, labels: list[str]) -> dict[str, float]:
@@ -67,31 +80,47 @@ def report(y_true: Any, y_pred: Any, labels: list[str]) -> tuple[str, dict[str, 
     return text, data
 
 
-def confusion_png(y_true: Any, y_pred: Any, labels: list[str], path: Path, title: str = "") -> Path:
-    """Draw the confusion matrix (counts, rows = truth) to a PNG."""
-    import matplotlib
+def _blue(share: float) -> str:
+    """A white-to-dark-blue colour for a share in [0, 1] (the look of matplotlib's Blues)."""
+    low, high = (247, 251, 255), (8, 48, 107)
+    return "#" + "".join(f"{round(a + (b - a) * share):02x}" for a, b in zip(low, high, strict=True))
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+
+def confusion_svg(y_true: Any, y_pred: Any, labels: list[str], path: Path, title: str = "") -> Path:
+    """Write the confusion matrix (counts, rows = truth) as an SVG image.
+
+    Plain SVG text instead of matplotlib: drawing a 20-class matrix with matplotlib cost ~1.5 s of CPU per run
+    (import and text layout); this takes milliseconds, and the MLflow UI and browsers show SVG artifacts.
+    """
+    from html import escape
 
     matrix = confusion_matrix(y_true, y_pred, labels=labels)
-    size = max(4.5, 0.7 * len(labels) + 2)
-    fig, ax = plt.subplots(figsize=(size + 1, size))
-    image = ax.imshow(matrix, cmap="Blues")
-    ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right")
-    ax.set_yticks(range(len(labels)), labels)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    ax.set_title(title or "confusion matrix (test)")
-    threshold = matrix.max() / 2 if matrix.size else 0
-    for i in range(len(labels)):
+    cell, margin = 34, 12 + 7 * max((len(label) for label in labels), default=1)
+    size = cell * len(labels)
+    width, height = margin + size + 20, margin + size + 50
+    top = 40
+    peak = matrix.max() if matrix.size and matrix.max() > 0 else 1
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + top}" '
+             'font-family="sans-serif" font-size="11">',
+             f'<rect width="{width}" height="{height + top}" fill="white"/>',
+             f'<text x="{width / 2}" y="20" text-anchor="middle" font-size="14">'
+             f'{escape(title or "confusion matrix (test)")}</text>']
+    for i, label in enumerate(labels):
+        y = top + i * cell + cell / 2 + 4
+        parts.append(f'<text x="{margin - 6}" y="{y}" text-anchor="end">{escape(label)}</text>')
+        x = margin + i * cell + cell / 2 + 4
+        parts.append(f'<text transform="translate({x},{top + size + 8}) rotate(45)">{escape(label)}</text>')
         for j in range(len(labels)):
-            ax.text(j, i, str(matrix[i, j]), ha="center", va="center",
-                    color="white" if matrix[i, j] > threshold else "black", fontsize=8)
-    fig.colorbar(image, ax=ax, fraction=0.046)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+            count = int(matrix[i, j])
+            share = count / peak
+            parts.append(f'<rect x="{margin + j * cell}" y="{top + i * cell}" width="{cell}" height="{cell}" '
+                         f'fill="{_blue(share)}" stroke="#ddd"/>')
+            parts.append(f'<text x="{margin + j * cell + cell / 2}" y="{top + i * cell + cell / 2 + 4}" '
+                         f'text-anchor="middle" fill="{"white" if share > 0.5 else "black"}">{count}</text>')
+    parts.append(f'<text x="{margin + size / 2}" y="{height + top - 4}" text-anchor="middle">predicted</text>')
+    parts.append(f'<text transform="translate(12,{top + size / 2}) rotate(-90)" text-anchor="middle">true</text>')
+    parts.append("</svg>")
+    path.write_text("\n".join(parts), encoding="utf-8")
     return path
 
 
@@ -131,7 +160,10 @@ def top_features(pipeline: Any, classes: list[str], n: int) -> dict[str, list[tu
     if coef.shape[1] != len(names):
         return {}
     rows = [coef[0]] if coef.shape[0] == 1 else list(coef)
-    row_classes = [str(model.classes_[1])] if coef.shape[0] == 1 else [str(c) for c in model.classes_]
+    if coef.shape[0] == len(classes) and coef.shape[0] > 1:
+        row_classes = list(classes)
+    else:
+        row_classes = [str(model.classes_[1])] if coef.shape[0] == 1 else [str(c) for c in model.classes_]
     out = {}
     for label, weights in zip(row_classes, rows, strict=True):
         best = np.argsort(weights)[::-1][:n]

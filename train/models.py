@@ -10,13 +10,13 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression, RidgeClassifier, SGDClassifier
-from sklearn.multiclass import OneVsRestClassifier
 from sklearn.naive_bayes import ComplementNB, MultinomialNB
 from sklearn.neural_network import MLPClassifier
 from sklearn.svm import LinearSVC
 
 from features.errors import ConfigError
 from features.registry import Registry, Spec, closest
+from train.multilabel import MultiLabelClassifier, MultiLabelSpec
 from train.two_stage import TwoStageStanceClassifier
 
 MODELS: Registry[BaseEstimator] = Registry("model")
@@ -32,6 +32,11 @@ class ModelSpec(Spec):
     class_weight: ClassWeight = Field(None, description="'balanced', a {class: weight} mapping, or null")
     calibrated: bool = Field(False, description="wrap in CalibratedClassifierCV to get probabilities")
     calibration_cv: int = Field(3, ge=2)
+    calibration_ensemble: bool = Field(
+        True, description="true: average `calibration_cv` models fit on folds; false: one model fit on all rows, "
+        "calibrated on out-of-fold scores (same predictions as the uncalibrated model, one model to apply)")
+    multi_label: MultiLabelSpec = Field(default_factory=MultiLabelSpec,
+                                        description="multi-label data: thresholds and fallback")
 
 
 _DEFAULTS: dict[str, dict[str, Any]] = {}
@@ -40,13 +45,14 @@ NEEDS_COLUMN_BLOCKS = frozenset({"two_stage"})  # models told which columns each
 
 
 # Fitted-state types skops does not trust by default; the safe loader accepts exactly these (and ours).
-CALIBRATION_TYPES = ("sklearn.calibration._CalibratedClassifier", "sklearn.calibration._SigmoidCalibration")
+WRAPPER_TYPES = ("sklearn.calibration._CalibratedClassifier", "sklearn.calibration._SigmoidCalibration",
+                     "train.multilabel.MultiLabelClassifier", "sklearn.multiclass._ConstantPredictor")
 
 
 def _register(name: str, cls: type[BaseEstimator], summary: str, trusted: tuple[str, ...] = (),
               **defaults: Any) -> None:
     _DEFAULTS[name] = defaults
-    MODELS.register(name, ModelSpec, summary, CALIBRATION_TYPES + trusted)(cls)
+    MODELS.register(name, ModelSpec, summary, WRAPPER_TYPES + trusted)(cls)
 
 
 _register("logreg", LogisticRegression, "logistic regression (probabilities, interpretable)", max_iter=2000)
@@ -90,10 +96,12 @@ def build_model(spec: ModelSpec, seed: int, multi_label: bool = False) -> BaseEs
         kwargs["class_weight"] = spec.class_weight
     estimator = cls(**kwargs)
     _check_params(estimator, spec.name)
-    if spec.calibrated:
-        estimator = CalibratedClassifierCV(estimator, cv=spec.calibration_cv)
+    if spec.calibrated and not multi_label:  # multi-label models calibrate each label themselves
+        estimator = CalibratedClassifierCV(estimator, cv=spec.calibration_cv, ensemble=spec.calibration_ensemble)
     if multi_label:
-        estimator = OneVsRestClassifier(estimator)
+        options = spec.multi_label
+        estimator = MultiLabelClassifier(estimator, options.thresholds, options.threshold, options.fallback,
+                                         options.folds, options.min_positives, seed)
     return estimator
 
 

@@ -127,7 +127,11 @@ def score(config: Config, data: Prepared, fitted: Fitted) -> dict[str, float]:
     """Metrics of a fitted pipeline on `data.test` (FNC score added for stance)."""
     y_test = data.y("test")
     if data.multi_label:
-        return evaluate.multilabel_metrics(fitted.binarizer.transform(y_test), fitted.y_pred, fitted.classes)
+        metrics = evaluate.multilabel_metrics(fitted.binarizer.transform(y_test), fitted.y_pred, fitted.classes)
+        thresholds = getattr(fitted.pipeline[-1], "thresholds_", None)
+        if thresholds is not None and fitted.scores is not None:
+            metrics["fallback_rate"] = float((fitted.scores < thresholds).all(axis=1).mean())
+        return metrics
     labels = report_labels(config, fitted)
     metrics = evaluate.classification_metrics(y_test, fitted.y_pred, labels)
     metrics.update(evaluate.majority_baseline(data.y("train"), y_test, labels))
@@ -153,11 +157,15 @@ def evaluate_fit(config: Config, data: Prepared, fitted: Fitted, out: Path) -> d
     if data.multi_label:
         y_true = fitted.binarizer.transform(y_test)
         text, as_dict = evaluate.report(y_true, fitted.y_pred, classes)
+        train_support = fitted.binarizer.transform(data.y("train")).sum(axis=0)
+        evaluate.per_label_report(y_true, fitted.y_pred, classes, train_support,
+                                  getattr(fitted.pipeline[-1], "thresholds_", None)).to_csv(
+            out / "per_label.csv", index=False)
     else:
         y_true = y_test
         labels = report_labels(config, fitted)
         text, as_dict = evaluate.report(y_true, fitted.y_pred, labels)
-        evaluate.confusion_png(y_true, fitted.y_pred, labels, out / "confusion_matrix.png",
+        evaluate.confusion_svg(y_true, fitted.y_pred, labels, out / "confusion_matrix.svg",
                                f"{config.experiment_name}: confusion matrix (test)")
         worst = evaluate.worst_examples(data.X("test"), y_true, fitted.y_pred, fitted.scores, classes,
                                         config.eval.worst_examples, config.eval.max_text_chars)

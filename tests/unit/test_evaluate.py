@@ -112,9 +112,16 @@ def test_report_names_labels_for_indicator_matrices():
     assert data["c"]["support"] == 1
 
 
-def test_confusion_png_writes_a_png_file(tmp_path):
-    path = evaluate.confusion_png(Y_TRUE, Y_PRED, LABELS, tmp_path / "cm.png")
-    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+def test_confusion_svg_writes_every_count_and_label(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    path = evaluate.confusion_svg(Y_TRUE, Y_PRED, LABELS + ["<b&c>"], tmp_path / "cm.svg", "demo")
+    root = ET.parse(path).getroot()
+    texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert texts.count("<b&c>") == 2 and "demo" in texts
+    rects = [r for r in root.iter("{http://www.w3.org/2000/svg}rect")]
+    assert len(rects) == 1 + (len(LABELS) + 1) ** 2
 
 
 # --- worst examples ---------------------------------------------------------------------------------------------
