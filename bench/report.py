@@ -10,7 +10,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import RESULTS, ROOT  # noqa: E402
-from bench.run import DATASETS  # noqa: E402
+from bench.run import DATASETS, reads_so_far  # noqa: E402
 
 METRIC_NAMES = {"accuracy": "accuracy", "macro_f1": "macro-F1", "micro_f1": "micro-F1", "samples_f1": "samples-F1",
                 "subset_accuracy": "subset accuracy", "hamming_loss": "Hamming loss", "fnc_score_pct": "FNC score %"}
@@ -34,7 +34,8 @@ HOW = """\
   `bench/results/dev/*.jsonl`. Multi-label thresholds are tuned inside the model on 3-fold out-of-fold scores of
   the training rows it is fit on. Nothing is fit on test text.
 - **Test reads**: each model predicts each test split once per reported figure; the counts are in the table
-  (`test reads`) and in each JSON file.
+  (`this run`) and in each JSON file. `bench/results/test_reads.jsonl` is the ledger of every evaluation on a test
+  split ever made by `bench/run.py` (`ever`), including runs whose figures were replaced by a later run.
 - Datasets (see each README under `$SECNEWS_DATA`): 20 Newsgroups bydate as given (headers kept); Reuters-21578
   ModApte restricted to the 90 categories with a training and a test document (`data.label_set`); ACLED Asia 2015
   with the case variant merged, the `Battle-*` types folded into `Battles`, the 2-row type dropped, a stratified
@@ -130,7 +131,7 @@ def render() -> str:
             lines += [f"Suite: {suite['date']}, {suite['duration_s'] / 60:.1f} min for "
                       f"{len(suite['datasets'])} datasets (load average {suite['machine']['load_average_1m_at_start']}"
                       " at start)."]
-        lines += ["", "| dataset | metric | secnews | recommended | plain reference | test reads |",
+        lines += ["", "| dataset | metric | secnews | recommended | plain reference | test reads (this run / ever) |",
                   "|---|---|---:|---:|---:|---:|"]
         for result in results:
             key = result["main_metric"]
@@ -139,7 +140,7 @@ def render() -> str:
                    if recommended else "–")
             lines.append(f"| {result['title']} | {METRIC_NAMES[key]} | **{_fmt(result['secnews']['metrics'][key])}** "
                          f"| {rec} | {_fmt(result['reference']['metrics'][key])} | "
-                         f"{sum(result['test_reads'].values())} |")
+                         f"{sum(result['test_reads'].values())} / {reads_so_far(result['dataset'])} |")
         lines += ["", "## Per dataset", ""]
         for result in results:
             lines += dataset_section(result)

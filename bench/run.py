@@ -13,6 +13,7 @@ recorded. Results go to bench/results/<dataset>.json.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import time
@@ -49,7 +50,8 @@ DATASETS: dict[str, dict[str, Any]] = {
              "main": "fnc_score_pct"},
 }
 RECOMMENDED = ROOT / "configs" / "topic" / "recommended.yaml"
-MODEL_KEYS = ("name", "params", "class_weight", "calibrated")
+MODEL_KEYS = ("name", "params", "class_weight", "calibrated", "calibration_ensemble")
+LEDGER = RESULTS / "test_reads.jsonl"
 HEADLINE = ("accuracy", "macro_f1", "micro_f1", "samples_f1", "subset_accuracy", "hamming_loss", "fnc_score_pct")
 
 
@@ -164,7 +166,23 @@ def bench_dataset(name: str, store: Path) -> dict[str, Any]:
     if recommended:
         result["recommended_ratios"] = _ratios(recommended, reference)
     write_json(RESULTS / f"{name}.json", result)
+    record_reads(name, started, test_reads, result["commit"])
     return result
+
+
+def record_reads(name: str, date: str, reads: dict[str, int], commit: str | None) -> None:
+    """Append to the ledger of test-split reads: every evaluation on a test split, whether reported or not."""
+    LEDGER.parent.mkdir(parents=True, exist_ok=True)
+    with LEDGER.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"dataset": name, "date": date, "reads": reads, "commit": commit}) + "\n")
+
+
+def reads_so_far(name: str) -> int:
+    """How many times any model was evaluated on this dataset's test split, according to the ledger."""
+    if not LEDGER.is_file():
+        return 0
+    rows = [json.loads(line) for line in LEDGER.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return sum(sum(row["reads"].values()) for row in rows if row["dataset"] == name)
 
 
 def main() -> None:

@@ -63,6 +63,15 @@ def reference_on_dev(config: Any, dev: Any) -> dict[str, Any]:
             "fit_s": round(fit, 1), **{f"dev_{k}": v for k, v in _headline(metrics).items()}}
 
 
+def _record(row: dict[str, Any], config_path: str) -> None:
+    """Print a result and append it to bench/results/dev/<config>.jsonl at once (a stopped search keeps its rows)."""
+    print(json.dumps(row), flush=True)
+    out = ROOT / "bench" / "results" / "dev" / f"{Path(config_path).stem}.jsonl"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(row) + "\n")
+
+
 def tune(config_path: str, feature_sets: list[str], model_sets: list[str], base: list[str],
          reference: bool = False) -> list[dict[str, Any]]:
     """Every (features, model) combination scored on the dev split; vectorizes once per feature set."""
@@ -73,7 +82,7 @@ def tune(config_path: str, feature_sets: list[str], model_sets: list[str], base:
     rows = []
     if reference:
         rows.append(reference_on_dev(config, dev))
-        print(json.dumps(rows[-1]), flush=True)
+        _record(rows[-1], config_path)
     for feature_entry in feature_sets:
         fconfig = load_config(config_path, base + _overrides(feature_entry))
         features = build_features(fconfig.feature_specs, dev.text_columns, fconfig.seed,
@@ -100,7 +109,7 @@ def tune(config_path: str, feature_sets: list[str], model_sets: list[str], base:
             row = {"config": config_path, "features": feature_entry, "model": model_entry, "base": base,
                    "dev_rows": len(dev.test), "vectorize_s": round(vectorize, 1), "fit_s": round(fit, 1),
                    "features_out": int(X_fit.shape[1]), **{f"dev_{k}": v for k, v in _headline(metrics).items()}}
-            print(json.dumps(row), flush=True)
+            _record(row, config_path)
             rows.append(row)
     return rows
 
@@ -114,13 +123,7 @@ def main() -> None:
     parser.add_argument("--reference", action="store_true", help="also score bench/reference.py's model on dev")
     parser.add_argument("--no-grid", action="store_true", help="only the reference")
     args = parser.parse_args()
-    rows = tune(args.config, [] if args.no_grid else args.features or [""], args.models or [""], args.set,
-                args.reference)
-    out = ROOT / "bench" / "results" / "dev" / f"{Path(args.config).stem}.jsonl"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("a", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row) + "\n")
+    tune(args.config, [] if args.no_grid else args.features or [""], args.models or [""], args.set, args.reference)
 
 
 if __name__ == "__main__":

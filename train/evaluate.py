@@ -146,27 +146,69 @@ def worst_examples(texts: pd.DataFrame, y_true: Any, y_pred: Any, scores: np.nda
     return frame.head(n).reset_index(drop=True)
 
 
+def _linear_weights(model: Any) -> tuple[Any, Any]:
+    """(coef_, classes_) of a linear model, also inside a calibration wrapper holding one fitted model."""
+    coef = getattr(model, "coef_", None)
+    if coef is not None:
+        return coef, getattr(model, "classes_", None)
+    calibrated = getattr(model, "calibrated_classifiers_", None)
+    if calibrated and len(calibrated) == 1:
+        inner = calibrated[0].estimator
+        return getattr(inner, "coef_", None), getattr(inner, "classes_", model.classes_)
+    return None, None
+
+
+def _names_of(features: Any, indices: set[int]) -> dict[int, str]:
+    """Feature names of the given output columns of a fitted ColumnTransformer.
+
+    Vocabulary blocks are looked up term by term: building every name of a million-term character vocabulary
+    (get_feature_names_out) took seconds per run for the dozens of names a report shows.
+    """
+    from sklearn.pipeline import Pipeline
+
+    out: dict[int, str] = {}
+    for name, transformer, _ in features.transformers_:
+        block = features.output_indices_.get(name)
+        wanted = sorted(i for i in indices if block is not None and block.start <= i < block.stop)
+        if not wanted:
+            continue
+        last = transformer[-1] if isinstance(transformer, Pipeline) else transformer
+        vocabulary = getattr(last, "vocabulary_", None)
+        if isinstance(vocabulary, dict):
+            local = {i - block.start for i in wanted}
+            terms = {j: term for term, j in vocabulary.items() if j in local}
+            out.update({i: terms[i - block.start] for i in wanted})
+        else:
+            names = transformer.get_feature_names_out()
+            out.update({i: str(names[i - block.start]) for i in wanted})
+    return out
+
+
 def top_features(pipeline: Any, classes: list[str], n: int) -> dict[str, list[tuple[str, float]]]:
     """Highest-weighted features per class for linear models (empty when the model has no usable coef_)."""
+    from sklearn.compose import ColumnTransformer
+
     model = pipeline[-1]
-    coef = getattr(model, "coef_", None)
-    if coef is None or n <= 0:
-        return {}
-    try:
-        names = np.asarray(pipeline[:-1].get_feature_names_out(), dtype=object)
-    except (AttributeError, ValueError):
+    coef, model_classes = _linear_weights(model)
+    features = pipeline[0] if len(pipeline) == 2 else None
+    if coef is None or n <= 0 or not isinstance(features, ColumnTransformer):
         return {}
     coef = coef.toarray() if hasattr(coef, "toarray") else np.asarray(coef)
-    if coef.shape[1] != len(names):
+    width = max((block.stop for block in features.output_indices_.values()), default=0)
+    if coef.shape[1] != width:
         return {}
     rows = [coef[0]] if coef.shape[0] == 1 else list(coef)
     if coef.shape[0] == len(classes) and coef.shape[0] > 1:
         row_classes = list(classes)
     else:
-        row_classes = [str(model.classes_[1])] if coef.shape[0] == 1 else [str(c) for c in model.classes_]
-    out = {}
+        row_classes = [str(model_classes[1])] if coef.shape[0] == 1 else [str(c) for c in model_classes]
+    best = {}
     for label, weights in zip(row_classes, rows, strict=True):
-        best = np.argsort(weights)[::-1][:n]
-        out[label] = [(str(names[i]).split("__", 1)[-1], round(float(weights[i]), 4)) for i in best]
-    return out
-
+        top = np.argpartition(-weights, min(n, len(weights) - 1))[:n]
+        best[label] = top[np.argsort(-weights[top], kind="stable")]
+    try:
+        names = _names_of(features, {int(i) for top in best.values() for i in top})
+    except (AttributeError, ValueError):
+        return {}
+    return {label: [(names[int(i)].split("__", 1)[-1], round(float(weights[i]), 4)) for i in best[label]]
+            for label, weights in zip(row_classes, rows, strict=True)}
