@@ -36,6 +36,7 @@ from bench.common import (  # noqa: E402
     versions,
     write_json,
 )
+from bench.run import record_reads  # noqa: E402
 
 PLAIN = str(ROOT / "bench" / "plain_script.py")
 CONFIGS = {"20ng": ROOT / "configs/bench/overhead_20ng.yaml", "acled": ROOT / "configs/bench/overhead_acled.yaml"}
@@ -71,7 +72,11 @@ def compare_train(name: str, env: dict[str, str], repeat: int) -> dict[str, Any]
 
 
 def compare_predict(model_uri: str, env: dict[str, str], folder: Path, repeat: int) -> dict[str, Any]:
-    """`secnews predict` on 10k rows against skops.load + predict_proba + writing JSONL in a plain script."""
+    """`secnews predict` on 10k rows against skops.load + predict_proba + writing JSONL in a plain script.
+
+    Both read the same downloaded model folder; `secnews predict -m models:/...` (which also imports MLflow and
+    copies the model out of the store) is timed too and reported beside it.
+    """
     import os
 
     import mlflow
@@ -85,12 +90,16 @@ def compare_predict(model_uri: str, env: dict[str, str], folder: Path, repeat: i
     ours_wall, ours_rss, _ = _predict_runs(
         [str(BIN / "secnews"), "predict", "-m", str(local), "--input", str(folder / "rows.csv"), "--output",
          str(folder / "ours.jsonl"), "--top-k", "0", "-q"], env, repeat)
+    uri_wall, _, _ = _predict_runs(
+        [str(BIN / "secnews"), "predict", "-m", model_uri, "--input", str(folder / "rows.csv"), "--output",
+         str(folder / "ours_uri.jsonl"), "--top-k", "0", "-q"], env, repeat)
     plain_wall, plain_rss, _ = _median_runs(
         [str(BIN / "python"), PLAIN, "predict", str(skops_file), str(folder / "rows.csv"),
          str(folder / "plain.jsonl"), "NOTES"], env, repeat)
     ours_labels = pd.read_json(folder / "ours.jsonl", lines=True)["label"]
     plain_labels = pd.read_json(folder / "plain.jsonl", lines=True)["label"]
     return {"rows": len(notes), "secnews_wall_s": round(ours_wall, 2), "plain_wall_s": round(plain_wall, 2),
+            "secnews_models_uri_wall_s": round(uri_wall, 2),
             "secnews_peak_rss_mb": round(ours_rss), "plain_peak_rss_mb": round(plain_rss),
             "wall_ratio": round(ours_wall / plain_wall, 3),
             "same_labels": bool((ours_labels.to_numpy() == plain_labels.to_numpy()).all())}
@@ -111,6 +120,7 @@ def _predict_runs(command: list[str], env: dict[str, str], repeat: int) -> tuple
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=3, help="runs per command (the median is reported)")
+    parser.add_argument("--skip-20ng", action="store_true", help="only the small corpus and predict (a quick check)")
     args = parser.parse_args()
     started = now()
     with tempfile.TemporaryDirectory(prefix="secnews-overhead-") as tmp:
@@ -122,21 +132,26 @@ def main() -> None:
         print(f"acled: {small}", flush=True)
         predict = compare_predict(small["secnews"]["model_uri"], env, folder, args.repeat)
         print(f"predict: {predict}", flush=True)
-        large = compare_train("20ng", env, args.repeat)
+        large = None if args.skip_20ng else compare_train("20ng", env, args.repeat)
         print(f"20ng: {large}", flush=True)
     result = {
         "date": started, "machine": machine(), "versions": versions(), "commit": git_commit(), "repeat": args.repeat,
         "store_creation_s": round(store_s, 2),
         "train_20ng": large, "train_small_acled": small, "predict_10k": predict,
         "targets": {
-            "train_20ng_wall_ratio<=1.25": large["wall_ratio"] <= 1.25,
+            "train_20ng_wall_ratio<=1.25": None if large is None else large["wall_ratio"] <= 1.25,
             "small_fixed_cost_s<=1.5": small["fixed_cost_s"] <= 1.5,
-            "in_run_predict_throughput_ratio>=0.9": min(large["predict_throughput_ratio"],
-                                                        small["predict_throughput_ratio"]) >= 0.9,
+            "in_run_predict_throughput_ratio>=0.9": min(
+                [small["predict_throughput_ratio"]] + ([] if large is None else [large["predict_throughput_ratio"]])
+            ) >= 0.9,
             "predict_10k_wall_ratio<=1.25": predict["wall_ratio"] <= 1.25,
         },
     }
     write_json(RESULTS / "overhead.json", result)
+    # Both sides predicted the test split once per repeat (same model: the accuracy shown proves it).
+    for name, done in (("acled", True), ("20ng", large is not None)):
+        if done:
+            record_reads(name, started, {"overhead_secnews": args.repeat, "overhead_plain": args.repeat}, git_commit())
 
 
 if __name__ == "__main__":
