@@ -29,6 +29,7 @@ class Measured:
     wall_s: float
     peak_rss_mb: float
     returncode: int
+    cpu_s: float = float("nan")
 
     def last_json(self) -> dict[str, Any]:
         """The last stdout line as JSON (both `secnews train --json` and the reference end with one)."""
@@ -49,7 +50,8 @@ def run_measured(command: list[str], env: dict[str, str] | None = None, cwd: Pat
         process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return Measured(out.read(), err.read(), wall, usage.ru_maxrss / 1024, process.returncode)
+        return Measured(out.read(), err.read(), wall, usage.ru_maxrss / 1024, process.returncode,
+                        usage.ru_utime + usage.ru_stime)
 
 
 def offline_env(store: Path) -> dict[str, str]:

@@ -42,22 +42,29 @@ PLAIN = str(ROOT / "bench" / "plain_script.py")
 CONFIGS = {"20ng": ROOT / "configs/bench/overhead_20ng.yaml", "acled": ROOT / "configs/bench/overhead_acled.yaml"}
 
 
-def _median_runs(command: list[str], env: dict[str, str], repeat: int) -> tuple[float, float, dict[str, Any]]:
-    """Median wall and peak RSS over `repeat` runs, and the last run's JSON answer."""
-    walls, peaks, answer = [], [], {}
+CPU_SECONDS: dict[str, float] = {}  # median CPU seconds (user + system) per command label, a load-robust companion
+
+
+def _median_runs(command: list[str], env: dict[str, str], repeat: int, label: str = "") -> tuple[
+        float, float, dict[str, Any]]:
+    """Median wall and peak RSS over `repeat` runs, and the last run's JSON answer (CPU time kept by label)."""
+    walls, peaks, cpus, answer = [], [], [], {}
     for _ in range(repeat):
         measured = run_measured(command, env)
         answer = measured.last_json()
         walls.append(measured.wall_s)
         peaks.append(measured.peak_rss_mb)
+        cpus.append(measured.cpu_s)
+    if label:
+        CPU_SECONDS[label] = round(statistics.median(cpus), 2)
     return statistics.median(walls), statistics.median(peaks), answer
 
 
 def compare_train(name: str, env: dict[str, str], repeat: int) -> dict[str, Any]:
     ours_wall, ours_rss, ours = _median_runs([str(BIN / "secnews"), "train", str(CONFIGS[name]), "--json"], env,
-                                             repeat)
+                                             repeat, f"{name}_secnews_train")
     plain_wall, plain_rss, plain = _median_runs([str(BIN / "python"), PLAIN, "train", name, str(data_dir())], env,
-                                                repeat)
+                                                repeat, f"{name}_plain_train")
     metrics = ours["metrics"]
     return {
         "secnews": {"wall_s": round(ours_wall, 2), "peak_rss_mb": round(ours_rss), "accuracy": metrics["accuracy"],
@@ -67,6 +74,7 @@ def compare_train(name: str, env: dict[str, str], repeat: int) -> dict[str, Any]
                   "fit_time_s": plain["fit_time_s"], "predict_rows_per_s": plain["predict_rows_per_s"]},
         "wall_ratio": round(ours_wall / plain_wall, 3),
         "fixed_cost_s": round(ours_wall - plain_wall, 2),
+        "cpu_s": {"secnews": CPU_SECONDS[f"{name}_secnews_train"], "plain": CPU_SECONDS[f"{name}_plain_train"]},
         "predict_throughput_ratio": round(metrics["predict_rows_per_s"] / plain["predict_rows_per_s"], 3),
     }
 

@@ -61,7 +61,9 @@ def dataset_section(result: dict[str, Any]) -> list[str]:
              f"train {result['rows']['train']:,} / test {result['rows']['test']:,} rows; secnews config "
              f"`{ours['config']}`; test reads: "
              + ", ".join(f"{k} {v}" for k, v in result["test_reads"].items())
-             + (" (the bench config is the recommended config)" if same else ""), ""]
+             + (" (the bench config is the recommended config)" if same else "")
+             + f". Measured {result['date']} in {result['duration_s'] / 60:.1f} min, commit {result.get('commit')}, "
+             f"load average {result['machine']['load_average_1m_at_start']} at start (2 cores).", ""]
     header = "| | secnews | " + ("recommended | " if recommended and not same else "") + "plain reference | ratio |"
     lines += [header, "|---|" + "---:|" * (header.count("|") - 2)]
     for key, value in ours["metrics"].items():
@@ -107,6 +109,9 @@ def overhead_section(data: dict[str, Any]) -> list[str]:
     lines += [
         f"| ACLED (8.2k train) train wall (s) | {small['secnews']['wall_s']} | {small['plain']['wall_s']} | "
         f"+{small['fixed_cost_s']} s | <= +1.5 s: {mark('small_fixed_cost_s<=1.5')} |",
+        *([f"| ACLED train CPU, user + system (s) | {small['cpu_s']['secnews']} | {small['cpu_s']['plain']} | "
+           f"+{round(small['cpu_s']['secnews'] - small['cpu_s']['plain'], 2)} s | (less sensitive to a busy machine) |"]
+          if "cpu_s" in small else []),
         f"| in-run predict, ACLED (rows/s) | {_fmt(small['secnews']['predict_rows_per_s'])} | "
         f"{_fmt(small['plain']['predict_rows_per_s'])} | {small['predict_throughput_ratio']}x | >= 0.9x (both "
         f"datasets): {mark('in_run_predict_throughput_ratio>=0.9')} |",
@@ -152,6 +157,10 @@ def render() -> str:
         lines += ["", "## Per dataset", ""]
         for result in results:
             lines += dataset_section(result)
+    missing = [spec["title"] for name, spec in DATASETS.items() if not (RESULTS / f"{name}.json").is_file()]
+    if missing:
+        lines += ["## Not measured yet", "", "No result file for: " + "; ".join(missing)
+                  + ". Run `make bench` (or `make bench-<dataset>`) to measure them.", ""]
     overhead = RESULTS / "overhead.json"
     if overhead.is_file():
         lines += overhead_section(json.loads(overhead.read_text()))
