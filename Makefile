@@ -6,7 +6,8 @@ STAMP  := $(VENV)/.installed-stamp
 CONFIG ?= configs/topic/demo.yaml
 OFFLINE := HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1
 
-.PHONY: install train test test-all lint ui clean bench-transfer bench-scale
+.PHONY: install train test test-all lint ui clean bench-transfer bench-scale bench bench-report bench-overhead \
+        bench-20ng bench-reuters bench-acled bench-india-police bench-fnc1
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +43,30 @@ bench-scale: $(STAMP)
 
 ui: $(STAMP)
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/mlflow.db --workers 1
+
+# Benchmarks on the public datasets in $$SECNEWS_DATA (default ../shared/data): results in bench/results/*.json,
+# summary in BENCHMARKS.md. `make bench` runs everything (~20-30 min on 2 cores); one target per dataset too.
+BENCH := $(OFFLINE) MLFLOW_DISABLE_TELEMETRY=true $(BIN)/python
+
+bench: $(STAMP)
+	$(BENCH) bench/run.py all
+	$(BENCH) bench/overhead.py --repeat 3
+	$(BENCH) bench/report.py
+
+bench-report: $(STAMP)
+	$(BENCH) bench/report.py
+
+bench-overhead: $(STAMP)
+	$(BENCH) bench/overhead.py --repeat 3
+	$(BENCH) bench/report.py
+
+bench-20ng bench-reuters bench-acled bench-fnc1: bench-%: $(STAMP)
+	$(BENCH) bench/run.py $*
+	$(BENCH) bench/report.py
+
+bench-india-police: $(STAMP)
+	$(BENCH) bench/run.py india_police
+	$(BENCH) bench/report.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

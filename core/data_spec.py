@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from core.patterns import check_patterns
 from core.registry import Spec
 
 
@@ -50,10 +51,28 @@ class DataSpec(Spec):
     id_column: str | None = None
     multi_label: bool = Field(False, description="labels are lists (or `label_separator`-joined strings)")
     label_separator: str = "|"
+    label_columns: list[str] | None = Field(
+        None, description="multi-label from 0/1 indicator columns: each column's name is a label; the labels "
+        "end up in `label_column`", min_length=1)
+    label_map: dict[str, str] = Field(
+        default_factory=dict, description="rename label values before any check (merge variants, fold classes)")
+    label_set: list[str] | str | None = Field(
+        None, description="keep only these labels (a list, or a file with one label per line); rows left with "
+        "no label are dropped")
+    text_mask: list[str] = Field(
+        default_factory=list, description="regexes blanked in the text columns as the data is read (label words "
+        "a text quotes); training and test data only, not prediction input")
+    unlabelled: Literal["reject", "keep"] = Field(
+        "reject", description="multi-label: rows with an empty label set are an error (reject) or kept (keep)")
     empty_text: Literal["drop", "reject"] = "drop"
     min_examples_per_class: int = Field(2, ge=1)
     max_train_rows: int | None = Field(None, gt=0, description="sample this many training rows (quick runs)")
     split: SplitSpec = Field(default_factory=SplitSpec)
+
+    @field_validator("text_mask")
+    @classmethod
+    def _mask_compiles(cls, patterns: list[str]) -> list[str]:
+        return check_patterns(patterns)
 
     @model_validator(mode="after")
     def _one_source(self) -> DataSpec:
@@ -63,6 +82,8 @@ class DataSpec(Spec):
                 "expected exactly one data source (demo, train, saved or hub), got "
                 + (", ".join(given) if given else "none")
             )
+        if self.label_columns and not self.multi_label:
+            raise ValueError("label_columns (0/1 indicator columns) need multi_label: true")
         if (self.train_bodies or self.test_bodies) and not self.join_on:
             raise ValueError("train_bodies/test_bodies need join_on (the id column shared by both tables)")
         return self

@@ -6,7 +6,9 @@ Every check runs before any fitting, and each problem names the column or file i
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -113,13 +115,62 @@ def _file_rows(mask: pd.Series) -> str:
     return ", ".join(str(i + 2) for i in mask.index[mask.to_numpy()][:5])
 
 
+def _indicator_labels(frame: pd.DataFrame, columns: list[str], where: str) -> pd.Series:
+    """Label lists from 0/1 indicator columns (each column's name is a label)."""
+    values = frame[columns].apply(pd.to_numeric, errors="coerce")
+    bad = ~values.isin([0, 1]).all(axis=1)
+    if bad.any():
+        raise DataError(f"{where}: data.label_columns must hold 0 or 1 in {', '.join(columns)} "
+                        f"(e.g. rows {_file_rows(bad)})")
+    flags = values.to_numpy(dtype=bool)
+    return pd.Series([[c for c, on in zip(columns, row, strict=True) if on] for row in flags], index=frame.index)
+
+
+def read_label_set(data: DataSpec) -> set[str] | None:
+    """The labels `data.label_set` keeps (a list, or a file with one label per line), or None to keep all."""
+    if data.label_set is None or isinstance(data.label_set, list):
+        return None if data.label_set is None else set(data.label_set)
+    try:
+        lines = Path(data.label_set).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise DataError(f"data.label_set: cannot read {data.label_set} ({exc.strerror})") from None
+    return {line.strip() for line in lines if line.strip()}
+
+
+def _map_labels(frame: pd.DataFrame, data: DataSpec, label: str, keep: set[str] | None, report: dict[str, Any]
+                ) -> pd.DataFrame:
+    """Apply `data.label_map`, then drop labels outside `keep` (and rows left with none of theirs)."""
+    rename = data.label_map
+    if data.multi_label:
+        if rename:
+            frame[label] = frame[label].map(lambda labels: list(dict.fromkeys(rename.get(x, x) for x in labels)))
+        if keep is not None:
+            had = frame[label].map(len).gt(0)
+            frame[label] = frame[label].map(lambda labels: [x for x in labels if x in keep])
+            outside = had & frame[label].map(len).eq(0)
+            report["dropped_outside_label_set"] = report.get("dropped_outside_label_set", 0) + int(outside.sum())
+            frame = frame[~outside]
+        return frame
+    if rename:
+        frame[label] = frame[label].map(lambda x: rename.get(x, x))
+    if keep is not None:
+        outside = ~frame[label].isin(keep)
+        report["dropped_outside_label_set"] = report.get("dropped_outside_label_set", 0) + int(outside.sum())
+        frame = frame[~outside]
+    return frame
+
+
 def _clean_frame(frame: pd.DataFrame, data: DataSpec, text: list[str], label: str, where: str,
-                 report: dict[str, Any]) -> pd.DataFrame:
+                 report: dict[str, Any], keep: set[str] | None = None) -> pd.DataFrame:
     """Map columns, normalise texts and labels, and enforce the empty-text and missing-label rules."""
-    _check_columns(frame, [*text, label], where)
+    _check_columns(frame, [*text, *(data.label_columns or [label])], where)
     frame = frame.reset_index(drop=True)
+    if data.label_columns:
+        frame[label] = _indicator_labels(frame, data.label_columns, where)
     for column in text:
         frame[column] = frame[column].astype("string").fillna("").astype(object)
+        for pattern in data.text_mask:
+            frame[column] = frame[column].str.replace(pattern, " ", regex=True, flags=re.IGNORECASE)
     empty = frame[text].apply(lambda col: col.str.strip().eq("")).all(axis=1)
     if empty.any():
         rows = _file_rows(empty)
@@ -132,15 +183,23 @@ def _clean_frame(frame: pd.DataFrame, data: DataSpec, text: list[str], label: st
             raise DataError(f"{where}: no rows left after dropping {int(empty.sum())} empty texts "
                             f"(columns {', '.join(text)})")
     if data.multi_label:
-        frame[label] = _labels_as_lists(frame[label], data.label_separator)
-        missing = frame[label].map(len).eq(0)
+        if not data.label_columns:
+            frame[label] = _labels_as_lists(frame[label], data.label_separator)
+        frame = _map_labels(frame, data, label, keep, report)
+        missing = frame[label].map(len).eq(0) & (data.unlabelled == "reject")
     else:
         values = frame[label]
         missing = values.isna() | values.astype("string").str.strip().eq("")
         frame[label] = values.astype("string").str.strip().astype(object)
+        if missing.any():
+            rows = _file_rows(missing)
+            raise DataError(f"{where}: column '{label}' has {int(missing.sum())} rows with no label "
+                            f"(e.g. rows {rows})")
+        frame = _map_labels(frame, data, label, keep, report)
     if missing.any():
         rows = _file_rows(missing)
-        raise DataError(f"{where}: column '{label}' has {int(missing.sum())} rows with no label (e.g. rows {rows})")
+        raise DataError(f"{where}: column '{label}' has {int(missing.sum())} rows with no label (e.g. rows {rows}); "
+                        "set data.unlabelled: keep to train on them")
     return frame.reset_index(drop=True)
 
 
@@ -242,7 +301,9 @@ def prepare(data: DataSpec, task: Task, seed: int,
     if data.rename:
         frames = {k: f.rename(columns=data.rename) for k, f in frames.items()}
     report: dict[str, Any] = {}
-    frames = {k: _clean_frame(f, data, text, label, f"data.{k} ({sources[k]})", report) for k, f in frames.items()}
+    keep = read_label_set(data)
+    frames = {k: _clean_frame(f, data, text, label, f"data.{k} ({sources[k]})", report, keep)
+              for k, f in frames.items()}
     if not data.multi_label:
         for k, f in frames.items():
             task.check_labels(f[label], f"data.{k} ({sources[k]})")
@@ -275,6 +336,7 @@ def prepare(data: DataSpec, task: Task, seed: int,
         "classes": {"train": counts, "test": _class_counts(test, label, data.multi_label)},
         "text_length": {"train": _text_stats(train, text), "test": _text_stats(test, text)},
         "dropped_empty_text": report.get("dropped_empty_text", 0),
+        "dropped_outside_label_set": report.get("dropped_outside_label_set", 0),
         "identical_train_test_texts": overlap,
         "sources": sources,
     }

@@ -6,13 +6,12 @@ cleaner removes it with user-supplied regexes before any vectorizer sees the tex
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
-
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
+
+from core.patterns import check_patterns, compile_pattern
 
 _URL = r"(?:https?://|www\.)\S+"
 _EMAIL = r"(?<![\w.+-])[\w.+-]+@[\w-]+\.[\w.-]+"  # the lookbehind keeps a 100k-char token linear, not quadratic
@@ -24,21 +23,6 @@ BOILERPLATE: dict[str, str] = {
     "byline": r"^By [A-Z][\w'.-]*( [A-Z][\w'.-]*){1,3}, [^\n,.]+?( [-–—] |\n)",
     "signoff": r"\(Reporting by [^)]*\)|[-–—] (Reporting by [^\n]+|[A-Z][\w ]+ staff)\s*$",
 }
-
-
-@lru_cache(maxsize=256)
-def _compile(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, flags=re.IGNORECASE | re.MULTILINE)
-
-
-def check_patterns(patterns: list[str]) -> list[str]:
-    """Return the patterns unchanged, raising ValueError naming the first one that does not compile."""
-    for pattern in patterns:
-        try:
-            _compile(pattern)
-        except re.error as exc:
-            raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
-    return patterns
 
 
 def join_columns(X: object, separator: str = "\n") -> list[str]:
@@ -83,13 +67,13 @@ class TextCleaner(TransformerMixin, BaseEstimator):
     def clean(self, text: str) -> str:
         """Clean one string (the same steps `transform` applies to every row)."""
         for pattern in self.strip_patterns:
-            text = _compile(pattern).sub(" ", text)
+            text = compile_pattern(pattern).sub(" ", text)
         if self.urls:
-            text = _compile(_URL).sub(" URLTOKEN ", text)
+            text = compile_pattern(_URL).sub(" URLTOKEN ", text)
         if self.emails:
-            text = _compile(_EMAIL).sub(" EMAILTOKEN ", text)
+            text = compile_pattern(_EMAIL).sub(" EMAILTOKEN ", text)
         if self.numbers:
-            text = _compile(_NUMBER).sub(" NUMTOKEN ", text)
+            text = compile_pattern(_NUMBER).sub(" NUMTOKEN ", text)
         return text.lower() if self.lowercase else text
 
     def transform(self, X: object) -> np.ndarray:

@@ -23,7 +23,7 @@ from train.tasks import get_task
 from train.training_spec import TrainingSpec, training_problems
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-_PATH_KEYS = ("train", "test", "train_bodies", "test_bodies", "saved")
+_PATH_KEYS = ("train", "test", "train_bodies", "test_bodies", "saved", "label_set")
 
 
 class EvalSpec(Spec):
@@ -157,7 +157,7 @@ def read_yaml(path: Path) -> dict[str, Any]:
 def _resolve_paths(data: DataSpec, base: Path) -> None:
     for key in _PATH_KEYS:
         value = getattr(data, key)
-        if value and not Path(value).is_absolute() and "://" not in value:
+        if value and isinstance(value, str) and not Path(value).is_absolute() and "://" not in value:
             setattr(data, key, str((base / value).resolve()) if "*" not in value else str(base / value))
 
 

@@ -17,13 +17,13 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression, RidgeClassifier, SGDClassifier
-from sklearn.multiclass import OneVsRestClassifier
 from sklearn.naive_bayes import ComplementNB, MultinomialNB
 from sklearn.neural_network import MLPClassifier
 from sklearn.svm import LinearSVC
 
 from core.errors import ConfigError
 from core.registry import Registry, Spec, closest
+from train.multilabel import MultiLabelClassifier, MultiLabelSpec
 
 ESTIMATORS: Registry[BaseEstimator] = Registry("model")
 
@@ -38,10 +38,16 @@ class ModelSpec(Spec):
     class_weight: ClassWeight = Field(None, description="'balanced', a {class: weight} mapping, or null")
     calibrated: bool = Field(False, description="wrap in CalibratedClassifierCV to get probabilities")
     calibration_cv: int = Field(3, ge=2)
+    calibration_ensemble: bool = Field(
+        True, description="true: average `calibration_cv` models fit on folds; false: one model fit on all rows, "
+        "calibrated on out-of-fold scores (same predictions as the uncalibrated model, one model to apply)")
+    multi_label: MultiLabelSpec = Field(default_factory=MultiLabelSpec,
+                                        description="multi-label data: thresholds and fallback")
 
 
 # Fitted-state types skops does not trust by default; the safe loader accepts exactly these (and ours).
-CALIBRATION_TYPES = ("sklearn.calibration._CalibratedClassifier", "sklearn.calibration._SigmoidCalibration")
+WRAPPER_TYPES = ("sklearn.calibration._CalibratedClassifier", "sklearn.calibration._SigmoidCalibration",
+                 "train.multilabel.MultiLabelClassifier", "sklearn.multiclass._ConstantPredictor")
 TREE_TYPES = ("sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",)
 MLP_TYPES = ("sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
              "sklearn.neural_network._stochastic_optimizers.SGDOptimizer")
@@ -51,7 +57,7 @@ def register_estimator(name: str, cls: type[BaseEstimator], summary: str, truste
                        dense_input: bool = False, check_config: Callable[[Any], list[str]] | None = None,
                        **defaults: Any) -> None:
     """Register an estimator class under `name` with the defaults secnews sets unless the config does."""
-    ESTIMATORS.register(name, ModelSpec, summary, CALIBRATION_TYPES + trusted, defaults=defaults,
+    ESTIMATORS.register(name, ModelSpec, summary, WRAPPER_TYPES + trusted, defaults=defaults,
                         dense_input=dense_input, check_config=check_config)(cls)
 
 
@@ -101,10 +107,12 @@ def build_model(spec: ModelSpec, seed: int, multi_label: bool = False,
             raise ConfigError(f"model.class_weight: {spec.name} does not support class weights")
         kwargs["class_weight"] = spec.class_weight
     estimator = cls(**kwargs)
-    if spec.calibrated:
-        estimator = CalibratedClassifierCV(estimator, cv=spec.calibration_cv)
+    if spec.calibrated and not multi_label:  # multi-label models calibrate each label themselves
+        estimator = CalibratedClassifierCV(estimator, cv=spec.calibration_cv, ensemble=spec.calibration_ensemble)
     if multi_label:
-        estimator = OneVsRestClassifier(estimator)
+        options = spec.multi_label
+        estimator = MultiLabelClassifier(estimator, options.thresholds, options.threshold, options.fallback,
+                                         options.folds, options.min_positives, seed)
     return estimator
 
 

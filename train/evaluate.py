@@ -38,13 +38,26 @@ def multilabel_metrics(y_true: np.ndarray, y_pred: np.ndarray, labels: list[str]
     metrics = {
         "micro_f1": f1_score(y_true, y_pred, average="micro", zero_division=0),
         "macro_f1": f1_score(y_true, y_pred, average="macro", zero_division=0),
-        "samples_f1": f1_score(y_true, y_pred, average="samples", zero_division=0),
+        # a row with no true and no predicted label is right: it scores 1, not 0
+        "samples_f1": f1_score(y_true, y_pred, average="samples", zero_division=1.0),
         "subset_accuracy": accuracy_score(y_true, y_pred),
         "hamming_loss": hamming_loss(y_true, y_pred),
     }
     per_class = f1_score(y_true, y_pred, average=None, zero_division=0)
     metrics.update({f"f1_{label}": per_class[i] for i, label in enumerate(labels)})
     return {k: float(v) for k, v in metrics.items()}
+
+
+def per_label_report(y_true: np.ndarray, y_pred: np.ndarray, labels: list[str], train_support: np.ndarray,
+                     thresholds: np.ndarray | None = None) -> pd.DataFrame:
+    """One row per label of a multi-label model: supports, precision, recall, F1 and its decision threshold."""
+    precision, recall, f1, support = precision_recall_fscore_support(y_true, y_pred, zero_division=0)
+    frame = pd.DataFrame({"label": labels, "train_support": np.asarray(train_support, dtype=int),
+                          "test_support": support, "predicted": np.asarray(y_pred).sum(axis=0),
+                          "precision": precision.round(4), "recall": recall.round(4), "f1": f1.round(4)})
+    if thresholds is not None:
+        frame["threshold"] = np.round(thresholds, 4)
+    return frame.sort_values(["train_support", "label"], ascending=[False, True]).reset_index(drop=True)
 
 
 def majority_baseline(y_train: Any, y_test: Any, labels: list[str]) -> dict[str, float]:
@@ -67,31 +80,47 @@ def report(y_true: Any, y_pred: Any, labels: list[str]) -> tuple[str, dict[str, 
     return text, data
 
 
-def confusion_png(y_true: Any, y_pred: Any, labels: list[str], path: Path, title: str = "") -> Path:
-    """Draw the confusion matrix (counts, rows = truth) to a PNG."""
-    import matplotlib
+def _blue(share: float) -> str:
+    """A white-to-dark-blue colour for a share in [0, 1] (the look of matplotlib's Blues)."""
+    low, high = (247, 251, 255), (8, 48, 107)
+    return "#" + "".join(f"{round(a + (b - a) * share):02x}" for a, b in zip(low, high, strict=True))
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+
+def confusion_svg(y_true: Any, y_pred: Any, labels: list[str], path: Path, title: str = "") -> Path:
+    """Write the confusion matrix (counts, rows = truth) as an SVG image.
+
+    Plain SVG text instead of matplotlib: drawing a 20-class matrix with matplotlib cost ~1.5 s of CPU per run
+    (import and text layout); this takes milliseconds, and the MLflow UI and browsers show SVG artifacts.
+    """
+    from html import escape
 
     matrix = confusion_matrix(y_true, y_pred, labels=labels)
-    size = max(4.5, 0.7 * len(labels) + 2)
-    fig, ax = plt.subplots(figsize=(size + 1, size))
-    image = ax.imshow(matrix, cmap="Blues")
-    ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right")
-    ax.set_yticks(range(len(labels)), labels)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    ax.set_title(title or "confusion matrix (test)")
-    threshold = matrix.max() / 2 if matrix.size else 0
-    for i in range(len(labels)):
+    cell, margin = 34, 12 + 7 * max((len(label) for label in labels), default=1)
+    size = cell * len(labels)
+    width, height = margin + size + 20, margin + size + 50
+    top = 40
+    peak = matrix.max() if matrix.size and matrix.max() > 0 else 1
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + top}" '
+             'font-family="sans-serif" font-size="11">',
+             f'<rect width="{width}" height="{height + top}" fill="white"/>',
+             f'<text x="{width / 2}" y="20" text-anchor="middle" font-size="14">'
+             f'{escape(title or "confusion matrix (test)")}</text>']
+    for i, label in enumerate(labels):
+        y = top + i * cell + cell / 2 + 4
+        parts.append(f'<text x="{margin - 6}" y="{y}" text-anchor="end">{escape(label)}</text>')
+        x = margin + i * cell + cell / 2 + 4
+        parts.append(f'<text transform="translate({x},{top + size + 8}) rotate(45)">{escape(label)}</text>')
         for j in range(len(labels)):
-            ax.text(j, i, str(matrix[i, j]), ha="center", va="center",
-                    color="white" if matrix[i, j] > threshold else "black", fontsize=8)
-    fig.colorbar(image, ax=ax, fraction=0.046)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+            count = int(matrix[i, j])
+            share = count / peak
+            parts.append(f'<rect x="{margin + j * cell}" y="{top + i * cell}" width="{cell}" height="{cell}" '
+                         f'fill="{_blue(share)}" stroke="#ddd"/>')
+            parts.append(f'<text x="{margin + j * cell + cell / 2}" y="{top + i * cell + cell / 2 + 4}" '
+                         f'text-anchor="middle" fill="{"white" if share > 0.5 else "black"}">{count}</text>')
+    parts.append(f'<text x="{margin + size / 2}" y="{height + top - 4}" text-anchor="middle">predicted</text>')
+    parts.append(f'<text transform="translate(12,{top + size / 2}) rotate(-90)" text-anchor="middle">true</text>')
+    parts.append("</svg>")
+    path.write_text("\n".join(parts), encoding="utf-8")
     return path
 
 
@@ -117,24 +146,69 @@ def worst_examples(texts: pd.DataFrame, y_true: Any, y_pred: Any, scores: np.nda
     return frame.head(n).reset_index(drop=True)
 
 
-def top_features(pipeline: Any, classes: list[str], n: int) -> dict[str, list[tuple[str, float]]]:
-    """Highest-weighted features per class for linear models (empty when the model has no usable coef_)."""
-    model = pipeline[-1]
+def _linear_weights(model: Any) -> tuple[Any, Any]:
+    """(coef_, classes_) of a linear model, also inside a calibration wrapper holding one fitted model."""
     coef = getattr(model, "coef_", None)
-    if coef is None or n <= 0:
-        return {}
-    try:
-        names = np.asarray(pipeline[:-1].get_feature_names_out(), dtype=object)
-    except (AttributeError, ValueError):
-        return {}
-    coef = coef.toarray() if hasattr(coef, "toarray") else np.asarray(coef)
-    if coef.shape[1] != len(names):
-        return {}
-    rows = [coef[0]] if coef.shape[0] == 1 else list(coef)
-    row_classes = [str(model.classes_[1])] if coef.shape[0] == 1 else [str(c) for c in model.classes_]
-    out = {}
-    for label, weights in zip(row_classes, rows, strict=True):
-        best = np.argsort(weights)[::-1][:n]
-        out[label] = [(str(names[i]).split("__", 1)[-1], round(float(weights[i]), 4)) for i in best]
+    if coef is not None:
+        return coef, getattr(model, "classes_", None)
+    calibrated = getattr(model, "calibrated_classifiers_", None)
+    if calibrated and len(calibrated) == 1:
+        inner = calibrated[0].estimator
+        return getattr(inner, "coef_", None), getattr(inner, "classes_", model.classes_)
+    return None, None
+
+
+def _names_of(features: Any, indices: set[int]) -> dict[int, str]:
+    """Feature names of the given output columns of a fitted ColumnTransformer.
+
+    Vocabulary blocks are looked up term by term: building every name of a million-term character vocabulary
+    (get_feature_names_out) took seconds per run for the dozens of names a report shows.
+    """
+    from sklearn.pipeline import Pipeline
+
+    out: dict[int, str] = {}
+    for name, transformer, _ in features.transformers_:
+        block = features.output_indices_.get(name)
+        wanted = sorted(i for i in indices if block is not None and block.start <= i < block.stop)
+        if not wanted:
+            continue
+        last = transformer[-1] if isinstance(transformer, Pipeline) else transformer
+        vocabulary = getattr(last, "vocabulary_", None)
+        if isinstance(vocabulary, dict):
+            local = {i - block.start for i in wanted}
+            terms = {j: term for term, j in vocabulary.items() if j in local}
+            out.update({i: terms[i - block.start] for i in wanted})
+        else:
+            names = transformer.get_feature_names_out()
+            out.update({i: str(names[i - block.start]) for i in wanted})
     return out
 
+
+def top_features(pipeline: Any, classes: list[str], n: int) -> dict[str, list[tuple[str, float]]]:
+    """Highest-weighted features per class for linear models (empty when the model has no usable coef_)."""
+    from sklearn.compose import ColumnTransformer
+
+    model = pipeline[-1]
+    coef, model_classes = _linear_weights(model)
+    features = pipeline[0] if len(pipeline) == 2 else None
+    if coef is None or n <= 0 or not isinstance(features, ColumnTransformer):
+        return {}
+    coef = coef.toarray() if hasattr(coef, "toarray") else np.asarray(coef)
+    width = max((block.stop for block in features.output_indices_.values()), default=0)
+    if coef.shape[1] != width:
+        return {}
+    rows = [coef[0]] if coef.shape[0] == 1 else list(coef)
+    if coef.shape[0] == len(classes) and coef.shape[0] > 1:
+        row_classes = list(classes)
+    else:
+        row_classes = [str(model_classes[1])] if coef.shape[0] == 1 else [str(c) for c in model_classes]
+    best = {}
+    for label, weights in zip(row_classes, rows, strict=True):
+        top = np.argpartition(-weights, min(n, len(weights) - 1))[:n]
+        best[label] = top[np.argsort(-weights[top], kind="stable")]
+    try:
+        names = _names_of(features, {int(i) for top in best.values() for i in top})
+    except (AttributeError, ValueError):
+        return {}
+    return {label: [(names[int(i)].split("__", 1)[-1], round(float(weights[i]), 4)) for i in best[label]]
+            for label, weights in zip(row_classes, rows, strict=True)}

@@ -64,8 +64,11 @@ def staged_code() -> Iterator[list[str]]:
 
 
 def save_model(path: str, mlflow_model: Any, sk_model: Any, trusted_types: list[str], signature: Any,
-               input_example: Any, pip_requirements: list[str]) -> None:
-    """Save the sklearn flavor in skops format with our code, then route python_function through `train.serving`."""
+               input_example: Any, pip_requirements: list[str], validate_serving_input: bool = True) -> None:
+    """Save the sklearn flavor in skops format with our code, then route python_function through `train.serving`.
+
+    `validate_serving_input` is read by `Model.log` itself (MLflow passes its keyword arguments on to us).
+    """
     import mlflow.sklearn
 
     with staged_code() as code_paths:

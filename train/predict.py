@@ -96,13 +96,19 @@ class SecnewsModel:
         return self.pipeline[:-1].transform(self.frame(data))
 
     def _labels(self, predicted: Any) -> np.ndarray:
-        if self.multi_label:
-            return np.asarray([[self.classes[j] for j in np.flatnonzero(row)] for row in predicted], dtype=object)
+        if self.multi_label:  # a 1-D array of lists (np.asarray would make a 2-D array of equal-length lists)
+            out = np.empty(len(predicted), dtype=object)
+            out[:] = [[self.classes[j] for j in np.flatnonzero(row)] for row in predicted]
+            return out
         return np.asarray(predicted, dtype=object)
 
     def predict(self, data: Any) -> np.ndarray:
         """Predicted labels (for multi-label models: one list of labels per row)."""
-        return self._labels(self.pipeline[-1].predict(self._features(data)))
+        features = self._features(data)
+        model = self.pipeline[-1]
+        if self.multi_label and hasattr(model, "predict_from_proba"):
+            return self._labels(model.predict_from_proba(model.predict_proba(features)))
+        return self._labels(model.predict(features))
 
     @property
     def has_proba(self) -> bool:
@@ -113,28 +119,44 @@ class SecnewsModel:
                             "(train it with a probabilistic model or `model.calibrated: true`)")
 
     def predict_proba(self, data: Any) -> pd.DataFrame:
-        """Class probabilities, one column per class; models without probabilities raise a clear error."""
+        """Class probabilities, one column per class (per label, not summing to 1, for multi-label models)."""
         if not self.has_proba:
             raise self._no_proba()
         proba = self.pipeline[-1].predict_proba(self._features(data))
         return pd.DataFrame(np.asarray(proba), columns=self.classes)
 
-    def predict_table(self, data: Any) -> pd.DataFrame:
-        """`label`, `probability` (of that label; NaN without probabilities) and one column per class."""
+    def _labels_and_proba(self, data: Any) -> tuple[np.ndarray, np.ndarray | None]:
+        """Labels and probabilities from one feature pass (and one probability pass for multi-label models)."""
         features = self._features(data)
         model = self.pipeline[-1]
-        labels = self._labels(model.predict(features))
-        table = pd.DataFrame({"label": ["|".join(x) for x in labels] if self.multi_label else labels})
         if not self.has_proba:
+            return self._labels(model.predict(features)), None
+        proba = np.asarray(model.predict_proba(features))
+        if self.multi_label and hasattr(model, "predict_from_proba"):
+            return self._labels(model.predict_from_proba(proba)), proba
+        return self._labels(model.predict(features)), proba
+
+    def predict_table(self, data: Any) -> pd.DataFrame:
+        """`label`, `probability` (of that label; NaN without probabilities) and one column per class.
+
+        Multi-label models give the label set joined by `|` and, as `probability`, the lowest probability in it.
+        """
+        labels, proba = self._labels_and_proba(data)
+        table = pd.DataFrame({"label": ["|".join(x) for x in labels] if self.multi_label else labels})
+        if proba is None:
             table["probability"] = np.nan
             return table
-        proba = pd.DataFrame(np.asarray(model.predict_proba(features)), columns=self.classes)
+        index = {c: i for i, c in enumerate(self.classes)}
         if self.multi_label:
-            table["probability"] = [proba.iloc[i][row].min() if len(row) else np.nan for i, row in enumerate(labels)]
+            table["probability"] = [proba[i, [index[x] for x in row]].min() if len(row) else np.nan
+                                    for i, row in enumerate(labels)]
         else:
-            index = {c: i for i, c in enumerate(self.classes)}
-            table["probability"] = proba.to_numpy()[np.arange(len(proba)), [index[str(x)] for x in labels]]
-        return pd.concat([table, proba], axis=1)
+            table["probability"] = proba[np.arange(len(proba)), [index[str(x)] for x in labels]]
+        return pd.concat([table, pd.DataFrame(proba, columns=self.classes)], axis=1)
+
+    def predict_records(self, data: Any) -> tuple[np.ndarray, np.ndarray | None]:
+        """Labels (lists for multi-label models) and the probability matrix (rows x classes, or None)."""
+        return self._labels_and_proba(data)
 
 
 def _signature_columns(spec: dict[str, Any]) -> list[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -77,37 +76,53 @@ def map_columns(chunk: pd.DataFrame, model: SecnewsModel, mapping: dict[str, str
     return pd.DataFrame(out).fillna("").astype(str)
 
 
-def top_k(row: pd.Series, classes: list[str], k: int) -> list[dict[str, Any]]:
-    values = row[classes].to_numpy(dtype=float)
-    order = np.argsort(values)[::-1][:k]
-    return [{"label": classes[i], "probability": round(float(values[i]), 6)} for i in order]
-
-
 def _plain(value: Any) -> Any:
     """numpy scalars → Python values, so JSON output keeps numbers as numbers."""
     return value.item() if isinstance(value, np.generic) else value
+
+
+def _top_k(proba: np.ndarray, classes: list[str], k: int) -> list[list[dict[str, Any]]]:
+    """The k most probable labels of every row, best first."""
+    k = min(k, proba.shape[1])
+    order = np.argsort(-proba, axis=1, kind="stable")[:, :k]
+    values = np.round(np.take_along_axis(proba, order, axis=1), 6).tolist()
+    return [[{"label": classes[j], "probability": p} for j, p in zip(row, vals, strict=True)]
+            for row, vals in zip(order.tolist(), values, strict=True)]
+
+
+def _prediction_fields(model: SecnewsModel, inputs: pd.DataFrame, k: int) -> list[dict[str, Any]]:
+    """One dict per row: `label` + `probability`, or for multi-label models `labels` + per-label `probabilities`."""
+    labels, proba = model.predict_records(inputs)
+    index = {c: i for i, c in enumerate(model.classes)}
+    fields: list[dict[str, Any]] = []
+    for i, label in enumerate(labels):
+        if model.multi_label:
+            chosen = list(label)
+            probabilities = ({x: round(float(proba[i, index[x]]), 6) for x in chosen} if proba is not None
+                             else dict.fromkeys(chosen))
+            fields.append({"labels": chosen, "probabilities": probabilities})
+        else:
+            p = None if proba is None else round(float(proba[i, index[str(label)]]), 6)
+            fields.append({"label": _plain(label), "probability": p})
+    if k and proba is not None:
+        for record, best in zip(fields, _top_k(proba, model.classes, k), strict=True):
+            record["top_k"] = best
+    return fields
 
 
 def predict_chunk(model: SecnewsModel, inputs: pd.DataFrame, ids: pd.Series, k: int,
                   skip_empty: bool) -> list[dict[str, Any]]:
     """Predict one chunk; rows with no text get an `error` instead of a prediction (or are skipped)."""
     empty = inputs.apply(lambda col: col.str.strip().eq("")).all(axis=1).to_numpy()
+    fields = iter(_prediction_fields(model, inputs[~empty], k) if (~empty).any() else [])
+    blank = {"labels": [], "probabilities": {}} if model.multi_label else {"label": None, "probability": None}
     records: list[dict[str, Any]] = []
-    table = model.predict_table(inputs[~empty]) if (~empty).any() else None
-    position = 0
-    for i in range(len(inputs)):
+    for i, row_id in enumerate(ids.tolist()):
         if empty[i]:
             if not skip_empty:
-                records.append({"id": _plain(ids.iloc[i]), "label": None, "probability": None, "error": "empty text"})
+                records.append({"id": _plain(row_id), **blank, "error": "empty text"})
             continue
-        row = table.iloc[position]
-        position += 1
-        probability = float(row["probability"])
-        record = {"id": _plain(ids.iloc[i]), "label": row["label"],
-                  "probability": None if math.isnan(probability) else round(probability, 6)}
-        if k and model.has_proba:
-            record["top_k"] = top_k(row, model.classes, k)
-        records.append(record)
+        records.append({"id": _plain(row_id), **next(fields)})
     return records
 
 
@@ -125,7 +140,11 @@ class Writer:
             return
         rows = []
         for record in records:
-            flat = {key: record.get(key) for key in ("id", "label", "probability")}
+            if "labels" in record:  # multi-label: the set and its probabilities, each joined by '|'
+                flat = {"id": record.get("id"), "labels": "|".join(record["labels"]),
+                        "probabilities": "|".join(f"{p}" for p in record["probabilities"].values())}
+            else:
+                flat = {key: record.get(key) for key in ("id", "label", "probability")}
             for i in range(self.k):
                 entry = (record.get("top_k") or [])[i] if i < len(record.get("top_k") or []) else {}
                 flat[f"label_{i + 1}"] = entry.get("label")

@@ -120,7 +120,11 @@ def score(config: Config, data: Prepared, fitted: Fitted) -> dict[str, float]:
     y_test = data.y("test")
     if fitted.binarizer is not None:
         y_test = fitted.binarizer.transform(y_test)
-    return config.task_component.metrics(y_test, fitted.y_pred, fitted.classes, data.y("train"))
+    metrics = config.task_component.metrics(y_test, fitted.y_pred, fitted.classes, data.y("train"))
+    thresholds = getattr(fitted.pipeline[-1], "thresholds_", None)  # models that threshold each label
+    if thresholds is not None and fitted.scores is not None:
+        metrics["fallback_rate"] = float((fitted.scores < thresholds).all(axis=1).mean())
+    return metrics
 
 
 def dev_metrics(config: Config, data: Prepared) -> dict[str, float]:
@@ -140,11 +144,15 @@ def evaluate_fit(config: Config, data: Prepared, fitted: Fitted, out: Path) -> d
     if data.multi_label:
         y_true = fitted.binarizer.transform(y_test)
         text, as_dict = evaluate.report(y_true, fitted.y_pred, classes)
+        train_support = fitted.binarizer.transform(data.y("train")).sum(axis=0)
+        evaluate.per_label_report(y_true, fitted.y_pred, classes, train_support,
+                                  getattr(fitted.pipeline[-1], "thresholds_", None)).to_csv(
+            out / "per_label.csv", index=False)
     else:
         y_true = y_test
         labels = config.task_component.report_order(classes)
         text, as_dict = evaluate.report(y_true, fitted.y_pred, labels)
-        evaluate.confusion_png(y_true, fitted.y_pred, labels, out / "confusion_matrix.png",
+        evaluate.confusion_svg(y_true, fitted.y_pred, labels, out / "confusion_matrix.svg",
                                f"{config.experiment_name}: confusion matrix (test)")
         worst = evaluate.worst_examples(data.X("test"), y_true, fitted.y_pred, fitted.scores, classes,
                                         config.eval.worst_examples, config.eval.max_text_chars)

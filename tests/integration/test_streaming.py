@@ -53,7 +53,7 @@ def test_a_streaming_run_is_tracked_like_any_other(corpus, mlflow_store):
     plan = plan_stream(config, LocalBackend(1))
     inputs = {d.tags[0].value: d.dataset.digest for d in run.inputs.dataset_inputs}
     assert inputs == {"train": plan.digests["train"], "test": plan.digests["test"]}
-    assert {"classification_report.txt", "confusion_matrix.png"} <= set(result.artifacts)
+    assert {"classification_report.txt", "confusion_matrix.svg"} <= set(result.artifacts)
 
 
 def test_a_changed_shard_changes_the_logged_digest(corpus):

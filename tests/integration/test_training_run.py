@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[2]
 HEADLINE_METRICS = ["accuracy", "macro_f1", "baseline_accuracy", "fit_time_s", "predict_rows_per_s",
                     "model_size_bytes"]
 TIMING_METRICS = {"fit_time_s", "vectorize_time_s", "predict_rows_per_s"}
-ARTIFACTS = ["config.yaml", "data/summary.json", "evaluation/confusion_matrix.png",
+ARTIFACTS = ["config.yaml", "data/summary.json", "evaluation/confusion_matrix.svg",
              "evaluation/classification_report.txt", "evaluation/classification_report.json",
              "evaluation/worst_examples.csv", "evaluation/top_features.json"]
 
@@ -203,7 +203,7 @@ def test_the_logged_model_loads_with_mlflow_sklearn_and_predicts_from_its_signat
 
 
 def test_the_result_lists_the_evaluation_files(trained):
-    assert {"confusion_matrix.png", "worst_examples.csv", "top_features.json"} <= set(trained.result.artifacts)
+    assert {"confusion_matrix.svg", "worst_examples.csv", "top_features.json"} <= set(trained.result.artifacts)
 
 
 # --- failures ---------------------------------------------------------------------------------------------------

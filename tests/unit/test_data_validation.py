@@ -296,7 +296,8 @@ def test_multi_label_class_counts_count_each_label_of_each_row(tmp_path):
 def test_multi_label_rows_without_any_label_are_an_error(tmp_path):
     frame = multi_label_frame(["a|b", "b", "a", "c|a"])
     frame.loc[3, "topics"] = " | "
-    with pytest.raises(DataError, match=r"column 'topics' has 1 rows with no label \(e\.g\. rows 5\)$"):
+    with pytest.raises(DataError, match=r"column 'topics' has 1 rows with no label \(e\.g\. rows 5\); "
+                                         r"set data\.unlabelled: keep to train on them$"):
         prepare_frame(frame, tmp_path, multi_label=True, label_column="topics")
 
 
@@ -366,3 +367,72 @@ def test_reuters_modapte_loads_as_multi_label_with_its_given_split(secnews_data)
     assert (len(prepared.train), len(prepared.test)) == (7775, 3019)
     assert "earn" in prepared.classes
     assert any(len(labels) > 1 for labels in prepared.y("train"))
+
+
+# --- label options: indicator columns, label map, label set, unlabelled rows, masks --------------------------------
+
+
+def indicators() -> pd.DataFrame:
+    return pd.DataFrame({"text": [f"sentence {i}" for i in range(20)], "KILL": [1, 0, 0, 0] * 5,
+                         "ARREST": [1, 1, 0, 0] * 5})
+
+
+def test_indicator_columns_become_label_lists(tmp_path):
+    prepared = prepare_frame(indicators(), tmp_path, multi_label=True, label_columns=["KILL", "ARREST"],
+                             label_column="actions", unlabelled="keep", split={"method": "random"})
+    rows = pd.concat([prepared.train, prepared.test])["actions"].map(tuple).value_counts().to_dict()
+    assert rows == {("KILL", "ARREST"): 5, ("ARREST",): 5, (): 10}
+
+
+def test_indicator_columns_must_hold_zero_or_one(tmp_path):
+    frame = indicators()
+    frame.loc[3, "KILL"] = 2
+    with pytest.raises(DataError, match=r"data\.label_columns must hold 0 or 1 in KILL, ARREST \(e\.g\. rows 5\)$"):
+        prepare_frame(frame, tmp_path, multi_label=True, label_columns=["KILL", "ARREST"], unlabelled="keep")
+
+
+def test_rows_with_an_empty_label_set_are_rejected_unless_kept(tmp_path):
+    with pytest.raises(DataError, match="set data.unlabelled: keep to train on them"):
+        prepare_frame(indicators(), tmp_path, multi_label=True, label_columns=["KILL", "ARREST"])
+
+
+def test_label_map_merges_and_folds_labels(tmp_path):
+    frame = texts(classes="abcd")
+    prepared = prepare_frame(frame, tmp_path, label_map={"c": "b", "d": "b"})
+    assert prepared.classes == ["a", "b"]
+
+
+def test_label_set_drops_rows_of_other_labels(tmp_path):
+    prepared = prepare_frame(texts(classes="abcd"), tmp_path, label_set=["a", "b"])
+    assert prepared.classes == ["a", "b"]
+    assert prepared.summary["dropped_outside_label_set"] == 20
+
+
+def test_a_label_set_file_filters_multi_label_rows(tmp_path):
+    (tmp_path / "keep.txt").write_text("a\nb\n", encoding="utf-8")
+    frame = multi_label_frame(["a|c", "b", "c", "a|b"])
+    prepared = prepare_frame(frame, tmp_path, multi_label=True, label_column="topics",
+                             label_set=str(tmp_path / "keep.txt"), split={"method": "random"})
+    rows = pd.concat([prepared.train, prepared.test])["topics"].map(tuple)
+    assert set(rows) == {("a",), ("b",), ("a", "b")}
+    assert prepared.summary["dropped_outside_label_set"] == 5
+
+
+def test_a_missing_label_set_file_is_one_line(tmp_path):
+    with pytest.raises(DataError, match=r"^data\.label_set: cannot read .*nope\.txt \(No such file or directory\)$"):
+        prepare_frame(texts(), tmp_path, label_set=str(tmp_path / "nope.txt"))
+
+
+def test_text_mask_blanks_label_words_in_train_and_test(tmp_path):
+    frame = texts().assign(text=lambda f: f["text"] + " Riots/Protests erupted")
+    prepared = prepare_frame(frame, tmp_path, text_mask=[r"riots/protests"])
+    joined = " ".join(pd.concat([prepared.train, prepared.test])["text"])
+    assert "Riots" not in joined and "erupted" in joined
+
+
+def test_label_columns_need_multi_label(tmp_path):
+    from core.errors import ConfigError
+    from train.config import parse_config
+
+    with pytest.raises(ConfigError, match=r"label_columns \(0/1 indicator columns\) need multi_label: true"):
+        parse_config({"data": {"train": "x.csv", "label_columns": ["KILL"]}, "features": [{"name": "tfidf_word"}]})

@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.multiclass import OneVsRestClassifier
+from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 import train.tasks  # noqa: F401  (registers the task-specific estimators)
@@ -136,9 +136,12 @@ def test_registered_defaults_apply_unless_overridden():
     assert build_model(ModelSpec(name="logreg", params={"max_iter": 10}), 0).max_iter == 10
 
 
-def test_multi_label_wraps_the_estimator_one_vs_rest():
+def test_multi_label_wraps_the_estimator_one_label_at_a_time():
+    from train.multilabel import MultiLabelClassifier
+
     model = build_model(ModelSpec(name="logreg"), 0, multi_label=True)
-    assert isinstance(model, OneVsRestClassifier)
+    assert isinstance(model, MultiLabelClassifier)
+    assert isinstance(model.estimator, LogisticRegression)
 
 
 def test_an_unknown_parameter_suggests_the_closest_one():
@@ -163,3 +166,19 @@ def test_an_unknown_model_name_lists_the_valid_names():
     assert str(caught.value) == (
         f"model.name: unknown model 'logregg' (did you mean 'logreg'?); valid names: {', '.join(ESTIMATORS.names())}"
     )
+
+
+def test_calibration_without_ensemble_keeps_one_model_fit_on_all_rows(corpus):
+    X, y = corpus
+    pipeline = fit({"name": "linear_svm", "calibrated": True, "calibration_ensemble": False}, corpus)
+    assert len(pipeline[-1].calibrated_classifiers_) == 1
+    plain = fit({"name": "linear_svm"}, corpus)
+    assert (pipeline.predict(X) == plain.predict(X)).mean() > 0.9
+
+
+def test_multi_label_models_calibrate_each_label_themselves():
+    from train.multilabel import MultiLabelClassifier
+
+    model = build_model(ModelSpec(name="linear_svm", calibrated=True), 0, multi_label=True)
+    assert isinstance(model, MultiLabelClassifier)
+    assert not isinstance(model.estimator, CalibratedClassifierCV)

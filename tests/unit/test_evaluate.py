@@ -112,9 +112,16 @@ def test_report_names_labels_for_indicator_matrices():
     assert data["c"]["support"] == 1
 
 
-def test_confusion_png_writes_a_png_file(tmp_path):
-    path = evaluate.confusion_png(Y_TRUE, Y_PRED, LABELS, tmp_path / "cm.png")
-    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+def test_confusion_svg_writes_every_count_and_label(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    path = evaluate.confusion_svg(Y_TRUE, Y_PRED, LABELS + ["<b&c>"], tmp_path / "cm.svg", "demo")
+    root = ET.parse(path).getroot()
+    texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert texts.count("<b&c>") == 2 and "demo" in texts
+    rects = [r for r in root.iter("{http://www.w3.org/2000/svg}rect")]
+    assert len(rects) == 1 + (len(LABELS) + 1) ** 2
 
 
 # --- worst examples ---------------------------------------------------------------------------------------------
@@ -225,3 +232,24 @@ def test_top_features_are_empty_for_a_model_without_coefficients(texts_and_label
 def test_top_features_are_empty_when_none_are_asked_for(texts_and_labels):
     pipeline = fitted_pipeline(*texts_and_labels, LogisticRegression())
     assert evaluate.top_features(pipeline, ["malware", "phishing", "policy"], 0) == {}
+
+
+def test_top_features_name_the_same_terms_as_get_feature_names_out(texts_and_labels):
+    texts, labels = texts_and_labels
+    specs = parse_specs([{"name": "tfidf_word", "ngram_range": [1, 1]}, {"name": "tfidf_char", "ngram_range": [3, 4]}])
+    pipeline = Pipeline([("features", build_features(specs, ["text"], 0)),
+                         ("model", LogisticRegression(C=10))]).fit(texts, labels)
+    names = pipeline[:-1].get_feature_names_out()
+    coef = pipeline[-1].coef_
+    expected = [str(names[i]).split("__", 1)[-1] for i in np.argsort(-coef[0], kind="stable")[:5]]
+    assert [name for name, _ in evaluate.top_features(pipeline, ["malware", "phishing", "policy"], 5)["malware"]] \
+        == expected
+
+
+def test_top_features_of_a_calibrated_single_model_come_from_its_svm(texts_and_labels):
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.svm import LinearSVC
+
+    pipeline = fitted_pipeline(*texts_and_labels, CalibratedClassifierCV(LinearSVC(), cv=3, ensemble=False))
+    top = evaluate.top_features(pipeline, ["malware", "phishing", "policy"], 2)
+    assert top["malware"][0][0] == "ransomware"
