@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 from sklearn.pipeline import Pipeline
@@ -17,7 +17,7 @@ from sklearn.preprocessing import MultiLabelBinarizer
 
 from features.data import STANCE_LABELS, Prepared, dev_split, prepare, read_raw
 from features.union import build_features, column_blocks
-from train import evaluate
+from train import cache, evaluate, naming
 from train.config import Config, check_model_params, resolved_dict
 from train.fnc import fnc_metrics
 from train.models import NEEDS_COLUMN_BLOCKS, NEEDS_DENSE, build_model, scores
@@ -94,8 +94,11 @@ def fit_pipeline(config: Config, data: Prepared, reporter: Reporter) -> Fitted:
     timings = {}
     with reporter.stage("vectorize"):
         start = time.perf_counter()
-        X_train = features.fit_transform(data.X("train"), y_train)
+        features, X_train, hit = cache.fit_transform(config, features, data.X("train"), y_train, data.digests["train"],
+                                                     config.model.name in NEEDS_DENSE, data.text_columns)
         timings["vectorize_time_s"] = time.perf_counter() - start
+        if hit is not None:
+            timings["feature_cache_hit"] = float(hit)
     if config.model.name in NEEDS_COLUMN_BLOCKS and model.get_params().get("column_blocks") is None:
         model.set_params(column_blocks=column_blocks(features, config.feature_specs))
     with reporter.stage("fit"):
@@ -145,11 +148,14 @@ def dev_metrics(config: Config, data: Prepared) -> dict[str, float]:
     return {f"dev_{k}": v for k, v in metrics.items()}
 
 
-def evaluate_fit(config: Config, data: Prepared, fitted: Fitted, out: Path) -> dict[str, float]:
-    """Metrics plus report files (confusion PNG, reports, worst examples, top features) written to `out`."""
+def evaluate_fit(config: Config, data: Prepared, fitted: Fitted, out: Path, split: str = "test") -> dict[str, float]:
+    """Metrics plus report files (confusion PNG, reports, worst examples, top features) written to `out`.
+
+    Scores on a split other than test (dev) are prefixed with its name (`dev_macro_f1`)."""
     classes = fitted.classes
     y_test = data.y("test")
-    metrics = score(config, data, fitted)
+    prefix = "" if split == "test" else f"{split}_"
+    metrics = {f"{prefix}{k}": v for k, v in score(config, data, fitted).items()}
     if data.multi_label:
         y_true = fitted.binarizer.transform(y_test)
         text, as_dict = evaluate.report(y_true, fitted.y_pred, classes)
@@ -158,7 +164,7 @@ def evaluate_fit(config: Config, data: Prepared, fitted: Fitted, out: Path) -> d
         labels = report_labels(config, fitted)
         text, as_dict = evaluate.report(y_true, fitted.y_pred, labels)
         evaluate.confusion_png(y_true, fitted.y_pred, labels, out / "confusion_matrix.png",
-                               f"{config.experiment_name}: confusion matrix (test)")
+                               f"{config.experiment_name}: confusion matrix ({split})")
         worst = evaluate.worst_examples(data.X("test"), y_true, fitted.y_pred, fitted.scores, classes,
                                         config.eval.worst_examples, config.eval.max_text_chars)
         worst.to_csv(out / "worst_examples.csv", index=False)
@@ -169,7 +175,7 @@ def evaluate_fit(config: Config, data: Prepared, fitted: Fitted, out: Path) -> d
         (out / "top_features.json").write_text(json.dumps(top, indent=2), encoding="utf-8")
     metrics.update(fitted.timings)
     metrics["train_rows"] = float(len(data.train))
-    metrics["test_rows"] = float(len(data.test))
+    metrics[f"{split}_rows"] = float(len(data.test))
     return metrics
 
 
@@ -183,7 +189,8 @@ def _tags(config: Config) -> dict[str, str]:
     from train import tracking
 
     root = tracking.project_root(config.path.parent if config.path else None)
-    tags = {"task": config.task, "secnews.config": str(config.path or ""), **config.tracking.tags}
+    tags = {"task": config.task, "secnews.config": str(config.path or ""), **naming.tags(config),
+            **config.tracking.tags}
     tags.update({f"version.{k}": v for k, v in tracking.versions().items()})
     commit = tracking.git_commit(root)
     if commit:
@@ -216,8 +223,13 @@ def _register(config: Config, model_uri: str | None, run_id: str) -> str | None:
     return registered
 
 
-def run_training(config: Config, reporter: Reporter | None = None) -> RunResult:
-    """Load, validate, fit, evaluate and log one experiment; data/config errors raise before a run exists."""
+def run_training(config: Config, reporter: Reporter | None = None,
+                 evaluate_on: Literal["test", "dev"] = "test") -> RunResult:
+    """Load, validate, fit, evaluate and log one experiment; data/config errors raise before a run exists.
+
+    `evaluate_on="dev"` (sweep trials) fits on the training split minus a dev part and scores the dev part only:
+    metrics are `dev_*`, and the test split is neither predicted nor logged.
+    """
     from train import tracking
 
     reporter = reporter or SilentReporter()
@@ -229,30 +241,32 @@ def run_training(config: Config, reporter: Reporter | None = None) -> RunResult:
     for message in data.warnings:
         reporter.warn(message)
     reporter.summary(data.summary)
+    if evaluate_on == "dev":
+        data = dev_split(data, config.data.split.dev_size, config.seed)
 
     uri = tracking.tracking_uri(config.tracking.uri, config.path)
     tracking.use_store(uri)
     import mlflow
 
-    with tracking.mlflow_run(config.experiment_name, config.tracking.run_name, _tags(config)) as run, \
+    with tracking.mlflow_run(config.experiment_name, naming.run_name(config), _tags(config)) as run, \
             tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         resolved = resolved_dict(config)
         mlflow.log_dict(resolved, "config.yaml")
         mlflow.log_params(tracking.flatten(resolved))
         mlflow.log_dict(data.summary, "data/summary.json")
-        for split in ("train", "test"):
-            tracking.log_dataset(getattr(data, split), f"{config.experiment_name}-{split}",
+        for split, context in (("train", "train"), ("test", evaluate_on)):
+            tracking.log_dataset(getattr(data, split), f"{config.experiment_name}-{context}",
                                  data.sources.get(split, data.sources["train"]), data.digests[split],
-                                 data.label_column, split)
+                                 data.label_column, context)
         dev = {}
-        if config.eval.dev_split:
+        if config.eval.dev_split and evaluate_on == "test":
             with reporter.stage("dev"):
                 dev = dev_metrics(config, data)
             mlflow.log_metrics(dev)
         fitted = fit_pipeline(config, data, reporter)
         with reporter.stage("evaluate"):
-            metrics = evaluate_fit(config, data, fitted, out)
+            metrics = evaluate_fit(config, data, fitted, out, evaluate_on)
             metrics.update(dev)
         with reporter.stage("log"):
             mlflow.log_artifacts(tmp, "evaluation")
@@ -260,6 +274,7 @@ def run_training(config: Config, reporter: Reporter | None = None) -> RunResult:
             size = tracking.model_file_size(model_uri) if model_uri else None
             metrics["model_size_bytes"] = float(size if size is not None else model_size_bytes(fitted.pipeline))
             mlflow.log_metrics(metrics)
+            mlflow.set_tag(naming.DESCRIPTION_TAG, naming.describe(config, data, metrics, evaluate_on))
             registered = _register(config, model_uri, run.info.run_id)
         artifacts = sorted(p.name for p in out.iterdir())
     return RunResult(run.info.run_id, config.experiment_name, run.info.experiment_id, uri, model_uri,
