@@ -311,7 +311,7 @@ def sweep(
         raise typer.Exit(1)
     out.print(f"best trial: {escape(result.best.run_name or '')}  {result.metric_key} "
               f"{result.best.metrics[result.metric_key]:.4f}  (run {result.best.run_id})")
-    test = {k: v for k, v in result.final_metrics.items() if k in ("macro_f1", "accuracy", "fnc_score_pct")}
+    test = {k: result.final_metrics[k] for k in ("fnc_score_pct", "macro_f1", "accuracy") if k in result.final_metrics}
     if test:
         out.print("on test (read once): " + ", ".join(f"{k} {v:.4f}" for k, v in test.items())
                   + f"  (run {result.final_run_id})")

@@ -324,7 +324,7 @@ def finish(sweep: Sweep, uri: str, parent_id: str, trials: list[TrialResult], op
     client.log_metric(parent_id, f"best_{sweep.metric_key}", best.metrics[sweep.metric_key])
     for key, value in best.params.items():
         client.log_param(parent_id, f"best.{param_key(key)}", json.dumps(value))
-    if sweep.spec.select_on == "dev":
+    if sweep.spec.select_on == "dev" and sweep.spec.final_test:
         _final_run(sweep, uri, parent_id, best, options, result)
     elif options.register_best and best.run_id:
         result.registered = _register_trial(best.run_id, options.register_best)

@@ -57,6 +57,8 @@ class SweepSpec(Spec):
     select_on: Literal["dev", "test"] = Field(
         "dev", description="dev: trials fit on train minus dev and are scored on dev only; the best is then "
         "refit on the full training split and scored on test once. test: every trial reads the test split")
+    final_test: bool = Field(True, description="select_on dev: refit the best trial on the full training split and "
+                             "score the test split once (false: the sweep never reads the test split)")
     log_trial_models: bool = Field(False, description="log a model in every trial run (the final run always may)")
     fixed: dict[str, Any] = Field(default_factory=dict, description="dotted keys set in every trial")
     space: dict[str, Any] = Field(description="dotted key → list of values, or a range {low, high, log, type}")
@@ -134,8 +136,8 @@ def set_key(raw: dict[str, Any], key: str, value: Any) -> None:
         if isinstance(token, int):
             if not isinstance(node, list) or token >= len(node):
                 size = len(node) if isinstance(node, list) else 0
-                raise ConfigError(f"{format_path(tokens[: depth + 1])}: does not exist in the base config "
-                                  f"(the list has {size} items)")
+                where = format_path(tokens[: depth + 1])
+                raise ConfigError(f"{where}: {where} does not exist in the base config (the list has {size} items)")
         elif not isinstance(node, dict):
             raise ConfigError(f"{format_path(tokens[:depth])}: is not a mapping in the base config")
         elif not last and node.get(token) is None:
@@ -158,7 +160,7 @@ def load_sweep(path: str | Path) -> Sweep:
     try:
         spec = SweepSpec.model_validate(raw)
     except ValidationError as exc:
-        lines = [f"{path}: {line}" for line in error_lines(exc, [], SweepSpec)]
+        lines = [f"{path}: {line.removeprefix(': ')}" for line in error_lines(exc, [], SweepSpec)]
         raise ConfigError(lines[0], lines=lines) from None
     try:
         space = {key: _parse_dimension(key, value) for key, value in spec.space.items()}
@@ -208,7 +210,7 @@ def check_space(sweep: Sweep) -> None:
             try:
                 trial_config(sweep, Trial(-1, {key: value}))
             except ConfigError as exc:
-                lines.extend(f"{sweep.path}: space.{key}: {value!r}: {line}" for line in exc.lines)
+                lines.extend(f"{sweep.path}: {value_problem(key, value, line)}" for line in exc.lines)
                 break
     if not lines and sweep.spec.strategy != "tpe":
         for trial in expand(sweep):
@@ -218,6 +220,17 @@ def check_space(sweep: Sweep) -> None:
                 lines.append(f"{sweep.path}: trial {trial.number} ({describe_params(trial.params)}): {exc.lines[0]}")
     if lines:
         raise ConfigError(lines[0], lines=lines)
+
+
+def value_problem(key: str, value: Any, line: str) -> str:
+    """`space.KEY: …` for a config error met while trying one value of KEY; the value is named when it is the
+    value (not the key) that is wrong, and the key path is not repeated."""
+    where, _, message = line.partition(": ")
+    own = format_path(parse_path(key))
+    if not own.startswith(where):
+        return f"space.{key}: {value!r}: {line}"
+    about_key = "unknown" in message or "does not exist" in message or "not a mapping" in message
+    return f"space.{key}: {message}" if about_key or where != own else f"space.{key}: {value!r}: {message}"
 
 
 def describe_params(params: dict[str, Any]) -> str:
