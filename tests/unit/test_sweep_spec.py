@@ -113,7 +113,7 @@ def test_a_combination_the_base_schema_rejects_names_the_trial(write_sweep):
 
 def test_sweep_schema_errors_name_the_key(write_sweep, tmp_path):
     assert error_of(write_sweep(space={"model.params.C": [1]}, bogus=1)).startswith(
-        f"{tmp_path / 'sweep.yaml'}: bogus: unknown key; valid keys: base, direction, fixed")
+        f"{tmp_path / 'sweep.yaml'}: bogus: unknown key; valid keys: base, direction, final_test, fixed")
     assert error_of(write_sweep(strategy="random", space={"model.params.C": [1]})) == \
         f"{tmp_path / 'sweep.yaml'}: n_trials: strategy random needs n_trials"
     assert error_of(write_sweep(strategy="grid", n_trials=3, space={"model.params.C": [1]})) == \
