@@ -50,6 +50,7 @@ class TrialResult:
     error: str | None = None
     duration_s: float = 0.0
     resumed: bool = False
+    worker: str = ""
 
 
 def _threads(requested: int | None) -> int:
@@ -83,9 +84,16 @@ def execute_trial(job: TrialJob) -> TrialResult:
         error = f"{type(exc).__name__}: {exc}"[:2000]
         run_id = _failed_run_id(job, error)
         return TrialResult(job.number, job.params, job.config_hash, "FAILED", run_id, name, error=error,
-                           duration_s=time.perf_counter() - start)
+                           duration_s=time.perf_counter() - start, worker=_where())
     return TrialResult(job.number, job.params, job.config_hash, "FINISHED", result.run_id, name, result.metrics,
-                       duration_s=time.perf_counter() - start)
+                       duration_s=time.perf_counter() - start, worker=_where())
+
+
+def _where() -> str:
+    """host:pid of the process that ran a trial."""
+    import socket
+
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def _failed_run_id(job: TrialJob, error: str) -> str | None:
