@@ -127,7 +127,7 @@ def test_a_missing_base_config_is_named(tmp_path):
 
 
 def test_every_sweep_file_in_the_repo_validates():
-    sweeps = sorted((Path(__file__).resolve().parents[2] / "configs" / "sweeps").glob("*.yaml"))
+    sweeps = sorted((Path(__file__).resolve().parents[2] / "configs" / "sweeps").rglob("*.yaml"))
     assert sweeps
     for path in sweeps:
         load_sweep(path)
