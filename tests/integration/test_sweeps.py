@@ -227,3 +227,15 @@ def test_the_dask_backend_on_a_local_cluster_gives_the_same_results_as_loky(mlfl
     assert dask.best.params == loky.best.params
     assert dask.final_metrics["macro_f1"] == loky.final_metrics["macro_f1"]
     assert len(children(mlflow_store, dask.parent_run_id)) == 5
+
+
+def test_sigterm_during_a_sweep_becomes_a_keyboard_interrupt():
+    import os
+    import signal
+
+    from train.sweep import sigterm_as_interrupt
+
+    previous = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(KeyboardInterrupt), sigterm_as_interrupt():
+        os.kill(os.getpid(), signal.SIGTERM)
+    assert signal.getsignal(signal.SIGTERM) is previous
