@@ -86,6 +86,13 @@ def run_name(config: Any) -> str:
     return " · ".join(filter(None, [config_name(config), changes]))
 
 
+def params(resolved: dict[str, Any]) -> dict[str, str]:
+    """The resolved config as flat MLflow params, minus the run's own name and tags (logged as its name and tags;
+    as params they would differ between every two runs and crowd the UI's compare view)."""
+    return {key: value for key, value in flatten(resolved).items()
+            if not key.startswith(("tracking.tags.", "tracking.run_name"))}
+
+
 def tags(config: Any) -> dict[str, str]:
     """Tags that let the UI group runs by config."""
     return {CONFIG_NAME_TAG: config_name(config)}

@@ -253,7 +253,7 @@ def run_training(config: Config, reporter: Reporter | None = None,
         out = Path(tmp)
         resolved = resolved_dict(config)
         mlflow.log_dict(resolved, "config.yaml")
-        mlflow.log_params(tracking.flatten(resolved))
+        mlflow.log_params(naming.params(resolved))
         mlflow.log_dict(data.summary, "data/summary.json")
         for split, context in (("train", "train"), ("test", evaluate_on)):
             tracking.log_dataset(getattr(data, split), f"{config.experiment_name}-{context}",

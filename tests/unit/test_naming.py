@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from train.naming import describe_changes, differences, format_value, short_labels
+from train.naming import describe_changes, differences, format_value, params, short_labels
 
 
 def test_values_are_rendered_compactly():
@@ -28,3 +28,8 @@ def test_differences_ignore_tracking_settings():
     changed = {"model": {"params": {"C": 2}}, "features": [{"name": "tfidf_word", "ngram_range": [1, 2]}],
                "tracking": {"run_name": "x"}}
     assert differences(base, changed) == {"features.0.ngram_range": [1, 2], "model.params.C": 2}
+
+
+def test_params_leave_out_the_runs_own_name_and_tags():
+    resolved = {"model": {"name": "logreg"}, "tracking": {"run_name": "x", "tags": {"team": "red"}, "log_model": True}}
+    assert params(resolved) == {"model.name": "logreg", "tracking.log_model": "True"}
