@@ -252,8 +252,8 @@ def run_sweep(path: str | Path, options: SweepOptions | None = None) -> SweepRes
     try:
         with sigterm_as_interrupt():
             return _run(sweep, uri, parent_id, grid, options)
-    except KeyboardInterrupt:
-        kill_sweep(uri, parent_id)
+    except KeyboardInterrupt as exc:
+        kill_sweep(uri, parent_id, str(exc) or "interrupted by the user (Ctrl-C)")
         raise
     except BaseException as exc:
         client = _client(uri)
