@@ -42,7 +42,7 @@ def start_ui(uri: str, port: int, log: Path) -> subprocess.Popen:
     command = [str(Path(sys.executable).parent / "mlflow"), "ui", "--backend-store-uri", uri, "--host", "127.0.0.1",
                "--port", str(port), "--workers", "1"]
     process = subprocess.Popen(command, stdout=log.open("w"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 240  # ~7 s on an idle machine; much more on a busy shared one
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit(f"mlflow ui exited early:\n{log.read_text()[-3000:]}")
@@ -53,7 +53,7 @@ def start_ui(uri: str, port: int, log: Path) -> subprocess.Popen:
         except OSError:
             time.sleep(1)
     process.terminate()
-    raise SystemExit("mlflow ui did not answer within 90 s")
+    raise SystemExit("mlflow ui did not answer within 240 s")
 
 
 def require(page: object, names: list[str], what: str) -> None:
@@ -81,7 +81,6 @@ def shoot(port: int, result: object) -> None:
         # The `+` in front of a parent run's name unfolds its nested runs.
         page.locator("button[data-component-id*='runnamecellrenderer']").first.click()
         page.get_by_text(names[0]).first.wait_for(timeout=30_000)
-        _widen_name_column(page)
         page.wait_for_timeout(1500)
         require(page, [parent_name, *names], "run list")
         page.screenshot(path=str(DOCS / "mlflow-sweep-runs.png"))
@@ -94,18 +93,6 @@ def shoot(port: int, result: object) -> None:
         require(page, names, "compare view")
         page.screenshot(path=str(DOCS / "mlflow-sweep-compare.png"))
         browser.close()
-
-
-def _widen_name_column(page: object) -> None:
-    """Drag the run-name column wider so trial names (`demo · C=10 · ngram=1-2`) are readable; cosmetic only."""
-    handle = page.locator(".ag-header-cell[col-id*='Run Name'] .ag-header-cell-resize").first  # type: ignore[attr-defined]
-    box = handle.bounding_box() if handle.count() else None
-    if box:
-        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-        page.mouse.move(x, y)  # type: ignore[attr-defined]
-        page.mouse.down()  # type: ignore[attr-defined]
-        page.mouse.move(x + 200, y, steps=8)  # type: ignore[attr-defined]
-        page.mouse.up()  # type: ignore[attr-defined]
 
 
 def _close_assistant(page: object) -> None:

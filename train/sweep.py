@@ -17,6 +17,7 @@ from typing import Any
 
 from features.errors import ConfigError
 from train import naming
+from train.config import interpolate
 from train.overrides import parse_path
 from train.sweep_exec import (
     HASH_TAG,
@@ -104,7 +105,7 @@ def make_job(sweep: Sweep, trial: Trial, parent_id: str, uri: str, options: Swee
     for key, value in {"tracking.uri": uri, "tracking.run_name": trial_name(sweep, trial.params),
                        "tracking.tags": tags, "tracking.log_model": log_model, "tracking.register_as": None}.items():
         set_key(raw, key, value)
-    job.raw = raw
+    job.raw = interpolate(raw)  # ${VARS} are read here, on the submitting machine, not on each worker
     return job
 
 

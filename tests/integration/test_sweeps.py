@@ -239,3 +239,11 @@ def test_sigterm_during_a_sweep_becomes_a_keyboard_interrupt():
     with pytest.raises(KeyboardInterrupt), sigterm_as_interrupt():
         os.kill(os.getpid(), signal.SIGTERM)
     assert signal.getsignal(signal.SIGTERM) is previous
+
+
+def test_an_unknown_key_in_the_space_is_one_line_and_starts_no_run(mlflow_store, write_sweep, run_cli):
+    path = write_sweep({"model.paramz.C": [1, 2]})
+    result = run_cli("sweep", path)
+    assert (result.code, result.stderr.strip()) == (2, f"error: {path}: space.model.paramz.C: unknown key; "
+                                                       "did you mean 'params'?")
+    assert mlflow_store.runs() == []
