@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 CACHE_ENV = "SECNEWS_CACHE_DIR"
-_configured: dict[str, Path | None] = {"dir": None}
+_state: dict[str, Any] = {"explicit": False, "dir": None}  # explicit: configure() decided, the env var is not read
 
 
 def default_dir() -> Path:
@@ -26,14 +28,25 @@ def default_dir() -> Path:
 
 
 def configure(folder: str | Path | None) -> None:
-    """Turn the cache on for this process (a folder) or off (None)."""
-    _configured["dir"] = Path(folder).resolve() if folder else None
+    """Turn the cache on for this process (a folder) or off (None), whatever `$SECNEWS_CACHE_DIR` says."""
+    _state.update(explicit=True, dir=Path(folder).resolve() if folder else None)
+
+
+@contextmanager
+def using(folder: str | Path | None) -> Iterator[None]:
+    """The cache on (a folder) or off (None) for the duration of a block, then as it was before."""
+    previous = dict(_state)
+    configure(folder)
+    try:
+        yield
+    finally:
+        _state.update(previous)
 
 
 def active_dir() -> Path | None:
-    """The folder in use: the configured one, else `$SECNEWS_CACHE_DIR` when set, else None (cache off)."""
-    if _configured["dir"] is not None:
-        return _configured["dir"]
+    """The folder in use: the configured one (None: off), else `$SECNEWS_CACHE_DIR` when set, else None (off)."""
+    if _state["explicit"]:
+        return _state["dir"]
     return Path(os.environ[CACHE_ENV]).resolve() if os.environ.get(CACHE_ENV) else None
 
 

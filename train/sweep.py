@@ -350,8 +350,8 @@ def _final_run(sweep: Sweep, uri: str, parent_id: str, best: TrialResult, option
     if options.register_best:
         extra.update({"tracking.log_model": True, "tracking.register_as": options.register_best})
     config = trial_config(sweep, trial, extra)
-    cache.configure(options.cache_dir)
-    final = run_training(config)
+    with cache.using(options.cache_dir):
+        final = run_training(config)
     client = _client(uri)
     result.final_run_id, result.final_metrics, result.registered = final.run_id, final.metrics, final.registered
     client.set_tag(parent_id, FINAL_RUN_TAG, final.run_id)

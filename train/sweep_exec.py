@@ -74,10 +74,9 @@ def execute_trial(job: TrialJob) -> TrialResult:
     from train.runner import run_training
 
     start = time.perf_counter()
-    cache.configure(job.cache_dir)
     name = job.raw.get("tracking", {}).get("run_name")
     try:
-        with threadpool_limits(limits=_threads(job.threads)):
+        with cache.using(job.cache_dir), threadpool_limits(limits=_threads(job.threads)):
             config = parse_config(job.raw, job.base_path)
             result = run_training(config, evaluate_on=job.evaluate_on)  # type: ignore[arg-type]
     except Exception as exc:  # a failing trial is FAILED with its error and the sweep goes on

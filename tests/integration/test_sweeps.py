@@ -147,6 +147,7 @@ def test_trials_that_vary_only_the_model_reuse_the_cached_features(mlflow_store,
     features_vary = run_sweep(write_sweep({"features[0].ngram_range": [[1, 2], [1, 3]]}, final_test=False),
                               SweepOptions(cache_dir=str(folder)))
     assert [t.metrics["feature_cache_hit"] for t in features_vary.trials] == [0.0, 0.0]
+    assert cache.active_dir() is None  # the sweep's cache setting does not outlive it
     # A model fit on cached features is the model fit on freshly vectorized ones.
     fresh = run_sweep(write_sweep({"model.params.C": [2]}, final_test=False), SweepOptions()).trials[0]
     assert "feature_cache_hit" not in fresh.metrics and fresh.config_hash == model_only.trials[1].config_hash
