@@ -120,6 +120,12 @@ def markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def save(result: dict[str, Any]) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "sweeps.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    (RESULTS / "sweeps.md").write_text(markdown(result), encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-reference", action="store_true", help="skip the plain scikit-learn reference")
@@ -141,6 +147,7 @@ def main() -> None:
             folder.mkdir()
             m[name] = run_sweep(sweep, jobs, cache, folder)
             print(f"{name:24s} {m[name]['wall_s']:8.1f} s", flush=True)
+            save(result)  # what is measured so far survives an interrupted run
     if not args.no_reference:
         for jobs in (1, 2):
             m[f"sklearn reference jobs={jobs}"] = reference(EIGHT, jobs)
@@ -157,9 +164,7 @@ def main() -> None:
         ratios["sklearn reference jobs 2 vs 1"] = {"value": round(ref1 / ref2, 2)}
         ratios["secnews jobs=1 vs sklearn reference jobs=1 (overhead)"] = {
             "value": round(m["8 trials jobs=1"]["wall_s"] / ref1, 2)}
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "sweeps.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    (RESULTS / "sweeps.md").write_text(markdown(result), encoding="utf-8")
+    save(result)
     for name, row in ratios.items():
         print(f"{name}: {row['value']}x" + (f" (target {row['target']})" if "target" in row else ""))
 
