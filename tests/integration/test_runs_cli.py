@@ -42,16 +42,19 @@ def test_runs_filter_and_limit_go_to_the_store(swept, run_cli):
     assert result.code == 0 and result.stdout.splitlines()[0] == "1 runs"
 
 
-@pytest.mark.parametrize(("args", "expected"), [
+BAD_ARGUMENTS = [
     (["--filter", "metrics.x >> 1"], "error: --filter: Invalid comparator '>>' not one of "),
     (["--experiment", "nope"], "error: --experiment nope: no such experiment (experiments: Default, topic-experiment)"),
     (["--parent", "abc"], "error: --parent abc: no such run in the tracking store"),
     (["diff", "abcdef", "abcdeg"], "error: run abcdef: no such run in the tracking store"),
-])
-def test_bad_runs_arguments_are_one_line(swept, run_cli, args, expected):
-    result = run_cli("runs", *args)
-    assert result.code == 2 and result.stderr.startswith(expected), result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
+]
+
+
+def test_bad_runs_arguments_are_one_line(swept, run_cli):
+    for args, expected in BAD_ARGUMENTS:
+        result = run_cli("runs", *args)
+        assert result.code == 2 and result.stderr.startswith(expected), result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_runs_diff_shows_what_differs_and_plots_both_runs(swept, run_cli, tmp_path: Path):
