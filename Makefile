@@ -7,7 +7,7 @@ CONFIG ?= configs/topic/demo.yaml
 OFFLINE := HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1
 
 .PHONY: install train test test-all lint ui clean bench-transfer bench-scale bench bench-report bench-overhead \
-        bench-20ng bench-reuters bench-acled bench-india-police bench-fnc1
+        bench-20ng bench-reuters bench-acled bench-india-police bench-fnc1 bench-sweeps ui-screenshots
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,7 +42,17 @@ bench-scale: $(STAMP)
 	$(OFFLINE) $(BIN)/python bench/scale.py --sizes $(SCALE_SIZES) --scratch $(SCALE_SCRATCH)
 
 ui: $(STAMP)
-	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/mlflow.db --workers 1
+	$(BIN)/secnews ui
+
+# Sweep speed on 20 Newsgroups ($$SECNEWS_DATA): --jobs 2 vs 1 and warm vs cold feature cache → bench/results/sweeps.*
+bench-sweeps: $(STAMP)
+	$(OFFLINE) $(BIN)/python bench/sweep_speed.py
+
+# Screenshots of the MLflow UI showing a demo sweep (docs/*.png): Debian's chromium driven by Playwright.
+ui-screenshots: $(STAMP)
+	@test -x /usr/bin/chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium)
+	$(BIN)/python -m pip install --quiet -e '.[screenshots]'
+	$(OFFLINE) $(BIN)/python docs/ui_screenshots.py
 
 # Benchmarks on the public datasets in $$SECNEWS_DATA (default ../shared/data): results in bench/results/*.json,
 # summary in BENCHMARKS.md. `make bench` runs everything (~20-30 min on 2 cores); one target per dataset too.

@@ -360,6 +360,180 @@ def _exit_interrupted(exc: KeyboardInterrupt) -> None:
     sys.exit(exit_code(exc))
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# Sweeps, comparison, UI, feature cache
+
+runs_app = typer.Typer(help="List and compare runs.", invoke_without_command=True)
+app.add_typer(runs_app, name="runs")
+cache_app = typer.Typer(help="The feature cache shared by sweep trials.", no_args_is_help=True)
+app.add_typer(cache_app, name="cache")
+CacheDirOption = Annotated[Path | None, typer.Option("--cache-dir", help="feature cache folder (default: "
+                                                     "$SECNEWS_CACHE_DIR, else .cache/features at the project root)")]
+
+
+def _trial_line(result: Any, metric: str) -> None:
+    value = result.metrics.get(metric)
+    shown = f"{metric} {value:.4f}" if value is not None else (result.error or "")
+    state = "resumed" if result.resumed else result.status.lower()
+    colour = "green" if result.status == "FINISHED" else "red"
+    err.print(f"[{colour}]{state:<9}[/{colour}] trial {result.number:>3}  {escape(result.run_name or '')}  "
+              f"{escape(shown)}  ({result.duration_s:.1f}s)")
+
+
+@app.command()
+def sweep(
+    sweep_file: Annotated[Path, typer.Argument(help="sweep YAML, e.g. configs/sweeps/demo_logreg.yaml")],
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="trials run at once (loky processes or Dask workers)")] = 1,
+    backend: Annotated[str, typer.Option(help="loky (this machine) or dask")] = "loky",
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address tcp://host:port "
+                                                  "(default with --backend dask: a LocalCluster)")] = None,
+    resume: Annotated[str | None, typer.Option(help="parent run id: skip trials already FINISHED under it")] = None,
+    register_best: Annotated[str | None, typer.Option(help="register the best trial's model under this name")] = None,
+    cache_dir: CacheDirOption = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="fit the features in every trial")] = False,
+    json_: Annotated[bool, typer.Option("--json", help="print one JSON object as the last line")] = False,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="no per-trial lines")] = False,
+) -> None:
+    """Run a sweep: one parent MLflow run, every trial a nested run, the best chosen on dev and scored on test once."""
+    from train import cache
+    from train.sweep import SweepOptions, run_sweep
+    from train.sweep_spec import load_sweep
+
+    folder = None if no_cache else str(cache_dir or cache.default_dir())
+    metric = load_sweep(sweep_file).metric_key
+    options = SweepOptions(jobs, backend, scheduler, resume, register_best, folder,
+                           on_trial=(lambda r: None) if quiet or json_ else (lambda r: _trial_line(r, metric)))
+    result = run_sweep(sweep_file, options)
+    if json_:
+        print(result.as_json())
+        return
+    out.print(f"parent run: {result.parent_run_id}  (experiment '{result.experiment}')")
+    if result.best is None:
+        out.print("no trial finished: see the FAILED trial runs' error tags")
+        raise typer.Exit(1)
+    out.print(f"best trial: {escape(result.best.run_name or '')}  {result.metric_key} "
+              f"{result.best.metrics[result.metric_key]:.4f}  (run {result.best.run_id})")
+    test = {k: result.final_metrics[k] for k in ("fnc_score_pct", "macro_f1", "accuracy") if k in result.final_metrics}
+    if test:
+        out.print("on test (read once): " + ", ".join(f"{k} {v:.4f}" for k, v in test.items())
+                  + f"  (run {result.final_run_id})")
+    if result.registered:
+        out.print(f"registered: {result.registered}")
+    if folder:
+        out.print(f"feature cache: {folder} ({cache.human_size(cache.size_bytes(Path(folder)))})")
+    out.print(f"compare:    secnews runs --parent {result.parent_run_id} --sort {result.metric_key}")
+
+
+def _print_frame(frame: Any, title: str) -> None:
+    table = Table(title=title, show_edge=False, title_justify="left")
+    for column in frame.columns:
+        table.add_column(str(column), justify="right" if frame[column].dtype.kind in "fi" else "left")
+    for row in frame.itertuples(index=False):
+        table.add_row(*(escape(_cell(v)) for v in row))
+    out.print(table)
+
+
+def _cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.4f}" if abs(value) < 100 else f"{value:,.1f}"
+    return str(value)
+
+
+@runs_app.callback()
+def runs(
+    ctx: typer.Context,
+    experiment: Annotated[str | None, typer.Option(help="experiment name (default: all)")] = None,
+    parent: Annotated[str | None, typer.Option(help="only the children of this (sweep) run")] = None,
+    sort: Annotated[str | None, typer.Option(help="metric to sort by, largest first ('METRIC asc': smallest)")] = None,
+    filter_: Annotated[str | None, typer.Option("--filter", help="MLflow filter: \"metrics.macro_f1 > 0.8\"")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="at most this many runs")] = 50,
+    tracking_uri: Annotated[str | None, typer.Option(help=STORE_HELP)] = None,
+) -> None:
+    """Table of runs: headline metrics, the params that differ between them, status and duration."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from train.runs import runs_table, search
+
+    found = search(experiment, parent, sort, filter_, limit, tracking_uri)
+    if not found:
+        out.print("no runs")
+        return
+    frame = runs_table(found, sort)
+    frame["run_id"] = frame["run_id"].str.slice(0, 12)
+    _print_frame(frame, f"{len(found)} runs" + (f" under {parent}" if parent else ""))
+
+
+@runs_app.command("diff")
+def runs_diff(
+    run_a: Annotated[str, typer.Argument(help="first run id")],
+    run_b: Annotated[str, typer.Argument(help="second run id")],
+    plot: Annotated[Path | None, typer.Option(help="write both confusion matrices + per-class F1 to this PNG")] = None,
+    tracking_uri: Annotated[str | None, typer.Option(help=STORE_HELP)] = None,
+) -> None:
+    """Params and metrics that differ between two runs; --plot puts their confusion matrices side by side."""
+    import pandas as pd
+
+    from train.runs import diff, diff_plot
+
+    result = diff(run_a, run_b, tracking_uri)
+    for side, run in (("A", result.a), ("B", result.b)):
+        out.print(f"{side}: {escape(run.info.run_name or '')} ({run.info.run_id})")
+    if result.params:
+        _print_frame(pd.DataFrame(result.params, columns=["param", "A", "B"]), "params that differ")
+    else:
+        out.print("params: identical")
+    metrics = pd.DataFrame(result.metrics, columns=["metric", "A", "B"])
+    metrics["B - A"] = metrics["B"] - metrics["A"]
+    _print_frame(metrics, "metrics that differ")
+    if plot:
+        out.print(f"plot: {diff_plot(result, plot)}")
+
+
+@app.command()
+def ui(
+    port: Annotated[int, typer.Option(help="port on 127.0.0.1")] = 5000,
+    tracking_uri: Annotated[str | None, typer.Option(help=STORE_HELP)] = None,
+) -> None:
+    """Start `mlflow ui` on 127.0.0.1 against the project's store (Ctrl-C stops it)."""
+    import subprocess
+
+    from train import tracking
+
+    uri = tracking.tracking_uri(tracking_uri)
+    if not uri.startswith("sqlite:"):
+        out.print(f"the tracking store is a server ({uri}): open it in a browser")
+        return
+    command = [str(Path(sys.executable).parent / "mlflow"), "ui", "--backend-store-uri", uri,
+               "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
+    err.print(f"MLflow UI on http://127.0.0.1:{port} for {uri} (Ctrl-C stops it)")
+    process = subprocess.Popen(command)
+    try:
+        process.wait()
+    except KeyboardInterrupt:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@cache_app.command("info")
+def cache_info(cache_dir: CacheDirOption = None) -> None:
+    """Show where the feature cache is and how much space it takes."""
+    from train import cache
+
+    folder = cache_dir or cache.default_dir()
+    out.print(f"{folder}: {cache.human_size(cache.size_bytes(folder))}")
+
+
+@cache_app.command("clear")
+def cache_clear(cache_dir: CacheDirOption = None) -> None:
+    """Delete the feature cache."""
+    from train import cache
+
+    folder = cache_dir or cache.default_dir()
+    out.print(f"cleared {folder}: {cache.human_size(cache.clear(folder))} freed")
+
+
 def main() -> None:
     """Console-script entry point: user errors become one line each on stderr and exit code 2."""
     from core.errors import SecnewsError

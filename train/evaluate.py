@@ -86,15 +86,24 @@ def _blue(share: float) -> str:
     return "#" + "".join(f"{round(a + (b - a) * share):02x}" for a, b in zip(low, high, strict=True))
 
 
-def confusion_svg(y_true: Any, y_pred: Any, labels: list[str], path: Path, title: str = "") -> Path:
-    """Write the confusion matrix (counts, rows = truth) as an SVG image.
+def write_confusion(y_true: Any, y_pred: Any, labels: list[str], folder: Path, title: str = "") -> None:
+    """`confusion_matrix.svg` to look at and `confusion_matrix.json` (labels, counts) for tools that redraw it."""
+    import json
+
+    matrix = confusion_matrix(y_true, y_pred, labels=labels)
+    (folder / "confusion_matrix.json").write_text(json.dumps({"labels": list(labels), "counts": matrix.tolist()}),
+                                                  encoding="utf-8")
+    confusion_svg(matrix, labels, folder / "confusion_matrix.svg", title)
+
+
+def confusion_svg(matrix: np.ndarray, labels: list[str], path: Path, title: str = "") -> Path:
+    """Write a confusion matrix (counts, rows = truth) as an SVG image.
 
     Plain SVG text instead of matplotlib: drawing a 20-class matrix with matplotlib cost ~1.5 s of CPU per run
     (import and text layout); this takes milliseconds, and the MLflow UI and browsers show SVG artifacts.
     """
     from html import escape
 
-    matrix = confusion_matrix(y_true, y_pred, labels=labels)
     cell, margin = 34, 12 + 7 * max((len(label) for label in labels), default=1)
     size = cell * len(labels)
     width, height = margin + size + 20, margin + size + 50

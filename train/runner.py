@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 from sklearn.pipeline import Pipeline
@@ -17,7 +17,7 @@ from sklearn.preprocessing import MultiLabelBinarizer
 
 from features.data import Prepared, dev_split, prepare, read_raw
 from features.union import build_features, dense_layout
-from train import evaluate, signals
+from train import cache, evaluate, naming, signals
 from train.config import Config, check_model_params, resolved_dict
 from train.estimators import ESTIMATORS, build_model, scores
 from train.preflight import check_fit_data, vocabulary_errors
@@ -83,8 +83,8 @@ class Fitted:
 
 def fit_pipeline(config: Config, data: Prepared, reporter: Reporter) -> Fitted:
     """Fit features then model on the training split only, and predict the test split."""
-    features = build_features(config.feature_specs, data.text_columns, config.seed,
-                              dense=ESTIMATORS.get(config.model.name, "model.name").dense_input)
+    dense = ESTIMATORS.get(config.model.name, "model.name").dense_input
+    features = build_features(config.feature_specs, data.text_columns, config.seed, dense=dense)
     model = build_model(config.model, config.seed, data.multi_label, dense_layout(config.feature_specs))
     binarizer = None
     y_train = data.y("train")
@@ -94,8 +94,11 @@ def fit_pipeline(config: Config, data: Prepared, reporter: Reporter) -> Fitted:
     timings = {}
     with reporter.stage("vectorize"), vocabulary_errors(config.feature_specs):
         start = time.perf_counter()
-        X_train = features.fit_transform(data.X("train"), y_train)
+        features, X_train, hit = cache.fit_transform(config, features, data.X("train"), y_train, data.digests["train"],
+                                                     dense, data.text_columns)
         timings["vectorize_time_s"] = time.perf_counter() - start
+        if hit is not None:
+            timings["feature_cache_hit"] = float(hit)
     with reporter.stage("fit"):
         start = time.perf_counter()
         model.fit(X_train, y_train)
@@ -136,11 +139,14 @@ def dev_metrics(config: Config, data: Prepared) -> dict[str, float]:
     return {f"dev_{k}": v for k, v in metrics.items()}
 
 
-def evaluate_fit(config: Config, data: Prepared, fitted: Fitted, out: Path) -> dict[str, float]:
-    """Metrics plus report files (confusion PNG, reports, worst examples, top features) written to `out`."""
+def evaluate_fit(config: Config, data: Prepared, fitted: Fitted, out: Path, split: str = "test") -> dict[str, float]:
+    """Metrics plus report files (confusion PNG, reports, worst examples, top features) written to `out`.
+
+    Scores on a split other than test (dev) are prefixed with its name (`dev_macro_f1`)."""
     classes = fitted.classes
     y_test = data.y("test")
-    metrics = score(config, data, fitted)
+    prefix = "" if split == "test" else f"{split}_"
+    metrics = {f"{prefix}{k}": v for k, v in score(config, data, fitted).items()}
     if data.multi_label:
         y_true = fitted.binarizer.transform(y_test)
         text, as_dict = evaluate.report(y_true, fitted.y_pred, classes)
@@ -152,8 +158,8 @@ def evaluate_fit(config: Config, data: Prepared, fitted: Fitted, out: Path) -> d
         y_true = y_test
         labels = config.task_component.report_order(classes)
         text, as_dict = evaluate.report(y_true, fitted.y_pred, labels)
-        evaluate.confusion_svg(y_true, fitted.y_pred, labels, out / "confusion_matrix.svg",
-                               f"{config.experiment_name}: confusion matrix (test)")
+        evaluate.write_confusion(y_true, fitted.y_pred, labels, out,
+                                 f"{config.experiment_name}: confusion matrix ({split})")
         worst = evaluate.worst_examples(data.X("test"), y_true, fitted.y_pred, fitted.scores, classes,
                                         config.eval.worst_examples, config.eval.max_text_chars)
         worst.to_csv(out / "worst_examples.csv", index=False)
@@ -165,7 +171,7 @@ def evaluate_fit(config: Config, data: Prepared, fitted: Fitted, out: Path) -> d
         (out / "top_features.json").write_text(json.dumps(top, indent=2), encoding="utf-8")
     metrics.update(fitted.timings)
     metrics["train_rows"] = float(len(data.train))
-    metrics["test_rows"] = float(len(data.test))
+    metrics[f"{split}_rows"] = float(len(data.test))
     return metrics
 
 
@@ -179,7 +185,8 @@ def run_tags(config: Config) -> dict[str, str]:
     from train import tracking
 
     root = tracking.project_root(config.path.parent if config.path else None)
-    tags = {"task": config.task, "secnews.config": str(config.path or ""), **config.tracking.tags}
+    tags = {"task": config.task, "secnews.config": str(config.path or ""), **naming.tags(config),
+            **config.tracking.tags}
     tags.update({f"version.{k}": v for k, v in tracking.versions().items()})
     commit = tracking.git_commit(root)
     if commit:
@@ -214,8 +221,13 @@ def register_version(config: Config, model_uri: str | None, run_id: str) -> str 
     return registered
 
 
-def run_training(config: Config, reporter: Reporter | None = None) -> RunResult:
-    """Load, validate, fit, evaluate and log one experiment; data/config errors raise before a run exists."""
+def run_training(config: Config, reporter: Reporter | None = None,
+                 evaluate_on: Literal["test", "dev"] = "test") -> RunResult:
+    """Load, validate, fit, evaluate and log one experiment; data/config errors raise before a run exists.
+
+    `evaluate_on="dev"` (sweep trials) fits on the training split minus a dev part and scores the dev part only:
+    metrics are `dev_*`, and the test split is neither predicted nor logged.
+    """
     from train import tracking
 
     reporter = reporter or SilentReporter()
@@ -234,29 +246,31 @@ def run_training(config: Config, reporter: Reporter | None = None) -> RunResult:
         reporter.warn(message)
     reporter.summary(data.summary)
     check_fit_data(config, data)
+    if evaluate_on == "dev":
+        data = dev_split(data, config.data.split.dev_size, config.seed)
 
     tracking.use_store(uri)
     import mlflow
 
-    with tracking.mlflow_run(config.experiment_name, config.tracking.run_name, run_tags(config)) as run, \
+    with tracking.mlflow_run(config.experiment_name, naming.run_name(config), run_tags(config)) as run, \
             tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         resolved = resolved_dict(config)
         mlflow.log_dict(resolved, "config.yaml")
-        mlflow.log_params(tracking.flatten(resolved))
+        mlflow.log_params(naming.params(resolved))
         mlflow.log_dict(data.summary, "data/summary.json")
-        for split in ("train", "test"):
-            tracking.log_dataset(getattr(data, split), f"{config.experiment_name}-{split}",
+        for split, context in (("train", "train"), ("test", evaluate_on)):
+            tracking.log_dataset(getattr(data, split), f"{config.experiment_name}-{context}",
                                  data.sources.get(split, data.sources["train"]), data.digests[split],
-                                 data.label_column, split)
+                                 data.label_column, context)
         dev = {}
-        if config.eval.dev_split:
+        if config.eval.dev_split and evaluate_on == "test":
             with reporter.stage("dev"):
                 dev = dev_metrics(config, data)
             tracking.log_metrics(dev)
         fitted = fit_pipeline(config, data, reporter)
         with reporter.stage("evaluate"):
-            metrics = evaluate_fit(config, data, fitted, out)
+            metrics = evaluate_fit(config, data, fitted, out, evaluate_on)
             metrics.update(dev)
         with reporter.stage("log"):
             mlflow.log_artifacts(tmp, "evaluation")
@@ -265,6 +279,7 @@ def run_training(config: Config, reporter: Reporter | None = None) -> RunResult:
             size = tracking.model_file_size(model_uri) if model_uri else None
             metrics["model_size_bytes"] = float(size if size is not None else model_size_bytes(fitted.pipeline))
             tracking.log_metrics(metrics)
+            mlflow.set_tag(naming.DESCRIPTION_TAG, naming.describe(config, data, metrics, evaluate_on))
             registered = register_version(config, model_uri, run.info.run_id)
         artifacts = sorted(p.name for p in out.iterdir())
     return RunResult(run.info.run_id, config.experiment_name, run.info.experiment_id, uri, model_uri,

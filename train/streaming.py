@@ -251,8 +251,7 @@ def evaluate_stream(config: Config, plan: StreamPlan, y_true: np.ndarray, y_pred
     text, as_dict = evaluate.report(y_true, y_pred, labels)
     (out / "classification_report.txt").write_text(text, encoding="utf-8")
     (out / "classification_report.json").write_text(json.dumps(as_dict, indent=2), encoding="utf-8")
-    evaluate.confusion_svg(y_true, y_pred, labels, out / "confusion_matrix.svg",
-                           f"{config.experiment_name}: confusion matrix (test)")
+    evaluate.write_confusion(y_true, y_pred, labels, out, f"{config.experiment_name}: confusion matrix (test)")
     return metrics
 
 

@@ -11,7 +11,7 @@ from core.tasks import TASKS
 from train.config import interpolate, load_config, parse_config, resolved_dict, validate_file
 
 REPO = Path(__file__).resolve().parents[2]
-CONFIGS = sorted((REPO / "configs").rglob("*.yaml"))
+CONFIGS = sorted(p for p in (REPO / "configs").rglob("*.yaml") if "sweeps" not in p.relative_to(REPO / "configs").parts)
 
 
 def minimal(**sections) -> dict:

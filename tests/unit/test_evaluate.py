@@ -115,13 +115,21 @@ def test_report_names_labels_for_indicator_matrices():
 def test_confusion_svg_writes_every_count_and_label(tmp_path):
     import xml.etree.ElementTree as ET
 
-    path = evaluate.confusion_svg(Y_TRUE, Y_PRED, LABELS + ["<b&c>"], tmp_path / "cm.svg", "demo")
-    root = ET.parse(path).getroot()
+    evaluate.write_confusion(Y_TRUE, Y_PRED, LABELS + ["<b&c>"], tmp_path, "demo")
+    root = ET.parse(tmp_path / "confusion_matrix.svg").getroot()
     texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     assert texts.count("<b&c>") == 2 and "demo" in texts
     rects = [r for r in root.iter("{http://www.w3.org/2000/svg}rect")]
     assert len(rects) == 1 + (len(LABELS) + 1) ** 2
+
+
+def test_the_confusion_counts_are_saved_for_tools_that_redraw_them(tmp_path):
+    import json
+
+    evaluate.write_confusion(["a", "a", "b"], ["a", "b", "b"], ["a", "b"], tmp_path)
+    saved = json.loads((tmp_path / "confusion_matrix.json").read_text(encoding="utf-8"))
+    assert saved == {"labels": ["a", "b"], "counts": [[1, 1], [0, 1]]}
 
 
 # --- worst examples ---------------------------------------------------------------------------------------------

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from core.errors import ConfigError
-from train.overrides import apply_overrides, format_path, parse_override, parse_path
+from core.schema import format_path
+from train.overrides import apply_overrides, parse_override, parse_path
 
 
 def base() -> dict:
