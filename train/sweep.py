@@ -6,9 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import os
-import signal
 import tempfile
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -16,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import ConfigError
-from train import naming
+from train import naming, signals
 from train.config import interpolate
 from train.overrides import parse_path
 from train.sweep_exec import (
@@ -202,23 +200,6 @@ def kill_sweep(uri: str, parent_id: str, reason: str = "interrupted by the user 
     return killed
 
 
-@contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """While a sweep runs, SIGTERM raises KeyboardInterrupt in the main thread, so the same cleanup runs."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt("terminated (SIGTERM)")
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def is_better(value: float, best: float, direction: str) -> bool:
     return value > best if direction == "maximize" else value < best
 
@@ -250,8 +231,8 @@ def run_sweep(path: str | Path, options: SweepOptions | None = None) -> SweepRes
     uri = tracking.tracking_uri(options.tracking_uri or sweep.base.tracking.uri, sweep.base_path)
     grid = expand(sweep) if sweep.spec.strategy != "tpe" else None
     parent_id = start_parent(sweep, uri, options, len(grid) if grid is not None else None)
-    try:
-        with sigterm_as_interrupt():
+    try:  # Ctrl-C and SIGTERM raise in the main thread; a second one ends the sweep's runs KILLED at once
+        with signals.guard(end_runs=lambda _runs, reason: kill_sweep(uri, parent_id, reason)):
             return _run(sweep, uri, parent_id, grid, options)
     except KeyboardInterrupt as exc:
         kill_sweep(uri, parent_id, str(exc) or "interrupted by the user (Ctrl-C)")

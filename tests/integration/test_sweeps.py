@@ -231,15 +231,24 @@ def test_the_dask_backend_on_a_local_cluster_gives_the_same_results_as_loky(mlfl
     assert len(children(mlflow_store, dask.parent_run_id)) == 5
 
 
-def test_sigterm_during_a_sweep_becomes_a_keyboard_interrupt():
+def test_sigterm_during_a_sweep_ends_the_parent_killed_with_the_reason(mlflow_store, write_sweep, monkeypatch):
     import os
     import signal
 
-    from train.sweep import sigterm_as_interrupt
+    from train import sweep as sweep_module
+    from train.signals import Interrupted
 
-    previous = signal.getsignal(signal.SIGTERM)
-    with pytest.raises(KeyboardInterrupt), sigterm_as_interrupt():
+    def terminated_midway(*args, **kwargs):
         os.kill(os.getpid(), signal.SIGTERM)
+        raise AssertionError("SIGTERM did not interrupt the sweep")
+
+    monkeypatch.setattr(sweep_module, "_run", terminated_midway)
+    previous = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(Interrupted) as caught:
+        sweep_module.run_sweep(write_sweep({"model.params.C": [1, 2]}))
+    assert caught.value.exit_code == 143
+    (parent,) = mlflow_store.runs()
+    assert (parent.info.status, parent.data.tags["error"]) == ("KILLED", "interrupted by SIGTERM")
     assert signal.getsignal(signal.SIGTERM) is previous
 
 
