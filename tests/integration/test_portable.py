@@ -30,7 +30,14 @@ from train.runner import run_training
 REPO = Path(__file__).resolve().parents[2]
 # Everything in the checkout that is not needed to build the wheel (the sdist holds the same).
 NOT_SOURCE = (".git", ".venv", "mlartifacts", "mlruns", "*.db", "build", "dist", "*.egg-info", "__pycache__",
-              ".pytest_cache", ".ruff_cache", "notebooks", "tests", "bench")
+              ".pytest_cache", ".ruff_cache")
+NOT_SOURCE_AT_TOP = {"notebooks", "tests", "bench"}  # top-level folders only: configs/bench/ ships in the wheel
+
+
+def _not_source(folder: str, names: list[str]) -> set[str]:
+    """What copying the checkout for a wheel build leaves out."""
+    left_out = shutil.ignore_patterns(*NOT_SOURCE)(folder, names)
+    return left_out | (NOT_SOURCE_AT_TOP & set(names) if Path(folder) == REPO else set())
 INSTALL_TIMEOUT = 900
 
 
@@ -90,7 +97,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The secnews wheel, built from a copy of the checkout's sources (the checkout itself stays untouched)."""
     folder = tmp_path_factory.mktemp("wheel")
     source = folder / "src"
-    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(*NOT_SOURCE))
+    shutil.copytree(REPO, source, ignore=_not_source)
     _run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", folder / "dist", source], cwd=folder)
     (built,) = (folder / "dist").glob("secnews-*.whl")
     return built
