@@ -168,7 +168,7 @@ def _confusion(run: Any, folder: Path) -> dict[str, Any] | None:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
-def _draw_confusion(ax: Any, labels: list[str], counts: list[list[int]]) -> None:
+def draw_confusion(ax: Any, labels: list[str], counts: list[list[int]]) -> None:
     """Counts as a heat map, rows = truth, each cell labelled with its count."""
     ax.imshow(counts, cmap="Blues")
     ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right", fontsize=8)
@@ -194,7 +194,7 @@ def diff_plot(result: RunDiff, out: Path) -> Path:
         for ax, run, side in ((axes[0], result.a, "A"), (axes[1], result.b, "B")):
             confusion = _confusion(run, Path(tmp) / side)
             if confusion is not None:
-                _draw_confusion(ax, confusion["labels"], confusion["counts"])
+                draw_confusion(ax, confusion["labels"], confusion["counts"])
             else:
                 ax.text(0.5, 0.5, "no confusion matrix logged", ha="center", va="center")
                 ax.axis("off")
