@@ -196,7 +196,7 @@ def mlflow_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _empty_store_t
     uri = f"sqlite:///{path}"
     previous = os.environ.get("MLFLOW_TRACKING_URI")
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
-    yield Store(uri, path, MlflowClient(uri))
+    yield Store(uri, path, MlflowClient(uri, registry_uri=uri))
     while mlflow.active_run():
         mlflow.end_run("FAILED")
     mlflow.set_tracking_uri(previous)

@@ -63,7 +63,7 @@ def registered(_registered_template: dict[str, Any], tmp_path: Path, monkeypatch
     uri = f"sqlite:///{path}"
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     use_store(uri)  # the registry's Python API works on MLflow's current store, as in a user's session
-    return {**_registered_template, "store": Store(uri, path, MlflowClient(uri))}
+    return {**_registered_template, "store": Store(uri, path, MlflowClient(uri, registry_uri=uri))}
 
 
 def test_register_as_creates_a_version_per_run(registered: dict[str, Any]) -> None:

@@ -31,7 +31,7 @@ def test_eight_processes_train_and_register_on_one_new_sqlite_store(tmp_path):
                                   stderr=subprocess.PIPE, text=True) for i in range(PROCESSES)]
     outcomes = [(p.wait(timeout=BOUND_S), *p.communicate()) for p in processes]
     assert [code for code, _, _ in outcomes] == [0] * PROCESSES, [err for _, _, err in outcomes]
-    client = MlflowClient(uri)
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)  # not a registry an earlier test selected
     runs = client.search_runs([e.experiment_id for e in client.search_experiments()])
     assert sorted(r.info.status for r in runs) == ["FINISHED"] * PROCESSES
     versions = client.search_model_versions("name = 'news'")
