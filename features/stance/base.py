@@ -88,6 +88,11 @@ class PairTransformer(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         return pair_columns(X)
 
+    def _pairs_by_body(self, X: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]]:
+        """Claims, the distinct bodies, each row's body index and each body's rows: a body is processed once."""
+        claims, bodies = self._check_input(X)
+        return (claims, *distinct_bodies(bodies))
+
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.input_tags.string = True

@@ -17,7 +17,6 @@ from features.stance.base import (
     FeatureTable,
     PairSpec,
     PairTransformer,
-    distinct_bodies,
     training_texts,
 )
 from features.stance.lexicon import AGREEING_WORDS, HEDGING_WORDS, NEGATION_WORDS, REFUTING_WORDS
@@ -112,8 +111,7 @@ class EvidenceFeatures(IdfMixin, PairTransformer):
         return self
 
     def transform(self, X: Any) -> np.ndarray:
-        claims, bodies = self._check_input(X)
-        distinct, _, rows_of = distinct_bodies(bodies)
+        claims, distinct, _, rows_of = self._pairs_by_body(X)
         idf = self._idf_table()
         table = FeatureTable(EVIDENCE_NAMES, len(claims))
         for text, rows in zip(distinct, rows_of, strict=True):

@@ -10,7 +10,7 @@ import numpy as np
 from pydantic import Field
 
 from features.builders import BUILDERS
-from features.stance.base import FeatureTable, PairSpec, PairTransformer, distinct_bodies, training_texts
+from features.stance.base import FeatureTable, PairSpec, PairTransformer, training_texts
 from features.stance.text import IdfMixin, all_stems, content_stems, split_sentences, tokenize
 from features.vectorizers import CompactTfidfVectorizer
 
@@ -104,8 +104,7 @@ class LexiconFeatures(IdfMixin, PairTransformer):
         return out
 
     def transform(self, X: Any) -> np.ndarray:
-        claims, bodies = self._check_input(X)
-        distinct, _, rows_of = distinct_bodies(bodies)
+        claims, distinct, _, rows_of = self._pairs_by_body(X)
         table = FeatureTable(LEXICON_NAMES, len(claims))
         for body, rows in zip(distinct, rows_of, strict=True):
             if not len(rows):

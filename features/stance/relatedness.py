@@ -16,7 +16,6 @@ from features.stance.base import (
     FeatureTable,
     PairSpec,
     PairTransformer,
-    distinct_bodies,
     pair_columns,
     training_texts,
 )
@@ -138,8 +137,7 @@ class RelatednessFeatures(IdfMixin, PairTransformer):
         return self
 
     def transform(self, X: Any) -> np.ndarray:
-        claims, bodies = self._check_input(X)
-        distinct, _, rows_of = distinct_bodies(bodies)
+        claims, distinct, _, rows_of = self._pairs_by_body(X)
         idf = self._idf_table()
         table = FeatureTable(RELATEDNESS_NAMES, len(claims))
         cache: dict[str, Claim] = {}

@@ -17,7 +17,6 @@ from features.stance.base import (
     FeatureTable,
     PairSpec,
     PairTransformer,
-    distinct_bodies,
     pair_columns,
     row_cosine,
     training_texts,
@@ -76,8 +75,7 @@ class SimilarityFeatures(IdfMixin, PairTransformer):
         return self
 
     def transform(self, X: Any) -> np.ndarray:
-        claims, bodies = self._check_input(X)
-        distinct, inverse, rows_of = distinct_bodies(bodies)
+        claims, distinct, inverse, rows_of = self._pairs_by_body(X)
         idf = self._idf_table()
         cw, cc = self.word_.transform(claims), self.char_.transform(claims)
         cs = normalize(self.svd_.transform(cw))
