@@ -27,10 +27,11 @@ def main() -> None:
     from train.runner import SilentReporter, fit_pipeline
 
     config = load_config(ROOT / "configs/topic/demo.yaml")
-    data = prepare(config.data, config.task, config.seed, read_raw(config.data))
+    data = prepare(config.data, config.task_component, config.seed, read_raw(config.data, config.task_component))
     fitted = fit_pipeline(config, data, SilentReporter())
     example = data.X("test").head(3).reset_index(drop=True)
-    output = SecnewsModel(fitted.pipeline, config.task, data.text_columns, fitted.classes).predict_table(example)
+    model = SecnewsModel(fitted.pipeline, config.task_component, data.text_columns, fitted.classes)
+    output = model.predict_table(example)
     meta = {"task": config.task, "input_columns": data.text_columns, "classes": fitted.classes}
     with_code = train.flavor.staged_code
     timings: dict[str, list[float]] = {"with code": [], "without code": []}
@@ -42,7 +43,7 @@ def main() -> None:
                 for label, staged in (("with code", with_code), ("without code", lambda: contextlib.nullcontext([]))):
                     train.flavor.staged_code = staged
                     start = time.perf_counter()
-                    tracking.log_model(fitted.pipeline, example, output, meta)
+                    tracking.log_model(fitted.pipeline, example, output, meta, accept_text=True)
                     timings[label].append(time.perf_counter() - start)
         train.flavor.staged_code = with_code
         code_bytes = sum(p.stat().st_size for p in Path(folder).rglob("*") if "/code/" in str(p) and p.is_file())

@@ -89,7 +89,7 @@ def write_split(config_path: Path, folder: Path, env: dict[str, str]) -> dict[st
     from train.config import load_config
 
     config = load_config(config_path)
-    data = prepare(config.data, config.task, config.seed, read_raw(config.data))
+    data = prepare(config.data, config.task_component, config.seed, read_raw(config.data, config.task_component))
     columns = [*data.text_columns, data.label_column]
     for split in ("train", "test"):
         getattr(data, split)[columns].to_parquet(folder / f"{split}.parquet", index=False)

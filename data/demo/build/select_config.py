@@ -43,7 +43,7 @@ CANDIDATES: dict[str, list[str]] = {
 
 def evaluate(overrides: list[str], folds: int = 4) -> dict[str, float]:
     config = load_config(ROOT / "configs" / "topic" / "demo.yaml", overrides)
-    data = prepare(config.data, config.task, config.seed)
+    data = prepare(config.data, config.task_component, config.seed)
     train = data.train.reset_index(drop=True)
     groups = train["storyline"] if "storyline" in train.columns else train["id"]
     f1s, title_acc, title_top1 = [], [], []
