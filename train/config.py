@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 from pathlib import Path
@@ -62,6 +63,8 @@ class Config(Spec):
 
     _path: Path | None = PrivateAttr(None)
     _feature_specs: list[BlockSpec] = PrivateAttr(default_factory=list)
+    _as_written: dict[str, Any] | None = PrivateAttr(None)  # the file's resolved config before --set overrides
+    _checked_model: str | None = PrivateAttr(None)  # the model section whose parameters were last probed
 
     @model_validator(mode="after")
     def _multi_label_task(self) -> Config:
@@ -224,14 +227,21 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> Config:
 def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
     """Read, override, interpolate and validate a config file; errors name the file and the key path."""
     path = Path(path)
-    raw = apply_overrides(read_yaml(path), overrides or [])
+    written = read_yaml(path)
+    raw = apply_overrides(copy.deepcopy(written), overrides or [])
     try:
         config = parse_config(raw, path)
         check_model_params(config)
+        config._as_written = resolved_dict(parse_config(written, path) if overrides else config)
     except ConfigError as exc:
         lines = [f"{path}: {line}" for line in exc.lines]
         raise ConfigError(lines[0], lines=lines) from None
     return config
+
+
+def as_written(config: Config) -> dict[str, Any] | None:
+    """The resolved config of the file before command-line overrides (None when it was not read by load_config)."""
+    return config._as_written
 
 
 def resolved_dict(config: Config) -> dict[str, Any]:
@@ -242,12 +252,21 @@ def resolved_dict(config: Config) -> dict[str, Any]:
 
 
 def check_model_params(config: Config) -> None:
-    """Build the model once so bad estimator parameters fail at validation time, before any data is read."""
+    """Build the model once so bad estimator parameters fail at validation time, before any data is read.
+
+    The probe fits are remembered per model section, so loading and then running a config probes it once."""
+    import json
+
     from features.union import dense_layout
     from train.estimators import build_model, check_params
 
+    checked = json.dumps([config.model.model_dump(mode="json"), config.seed, config.data.multi_label,
+                          [spec.model_dump(mode="json") for spec in config.feature_specs]], sort_keys=True)
+    if checked == config._checked_model:
+        return
     build_model(config.model, config.seed, config.data.multi_label)
     check_params(config.model, config.seed, dense_layout(config.feature_specs), config.task_component.fixed_labels)
+    config._checked_model = checked
 
 
 def validate_file(path: str | Path, overrides: list[str] | None = None) -> Config:
@@ -255,4 +274,5 @@ def validate_file(path: str | Path, overrides: list[str] | None = None) -> Confi
     return load_config(path, overrides)
 
 
-__all__ = ["Config", "load_config", "parse_config", "validate_file", "resolved_dict", "read_yaml", "interpolate"]
+__all__ = ["Config", "as_written", "load_config", "parse_config", "validate_file", "resolved_dict", "read_yaml",
+           "interpolate"]

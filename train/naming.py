@@ -69,13 +69,15 @@ def overrides_of(config: Any) -> dict[str, Any]:
     if config.path is None:
         return {}
     from core.errors import ConfigError
-    from train.config import load_config, resolved_dict
+    from train.config import as_written, load_config, resolved_dict
 
-    try:
-        written = load_config(config.path)
-    except (ConfigError, OSError):
-        return {}
-    return differences(resolved_dict(written), resolved_dict(config))
+    written = as_written(config)
+    if written is None:  # built from data (a sweep trial), not by load_config: read the file as written
+        try:
+            written = resolved_dict(load_config(config.path))
+        except (ConfigError, OSError):
+            return {}
+    return differences(written, resolved_dict(config))
 
 
 def run_name(config: Any) -> str:

@@ -17,7 +17,7 @@ from sklearn.preprocessing import MultiLabelBinarizer
 
 from features.data import Prepared, dev_split, prepare, read_raw
 from features.union import build_features, dense_layout
-from train import cache, evaluate, naming, signals
+from train import background_run, cache, evaluate, naming, signals
 from train.config import Config, check_model_params, resolved_dict
 from train.estimators import ESTIMATORS, build_model, scores
 from train.preflight import check_fit_data, vocabulary_errors
@@ -240,6 +240,7 @@ def run_training(config: Config, reporter: Reporter | None = None,
     tracking.check_store(uri)  # an unreachable server fails now, not after loading data
     with reporter.stage("load"):
         raw = read_raw(config.data, config.task_component)
+    background_run.warm_up()  # MLflow and skops import while the data is validated and the model fits
     with reporter.stage("validate"):
         data = prepare(config.data, config.task_component, config.seed, raw)
     for message in data.warnings:
@@ -249,13 +250,13 @@ def run_training(config: Config, reporter: Reporter | None = None,
     if evaluate_on == "dev":
         data = dev_split(data, config.data.split.dev_size, config.seed)
 
-    tracking.use_store(uri)
-    import mlflow
+    tags = run_tags(config)
+    resolved = resolved_dict(config)
 
-    with tracking.mlflow_run(config.experiment_name, naming.run_name(config), run_tags(config)) as run, \
-            tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp)
-        resolved = resolved_dict(config)
+    def first_logs() -> None:
+        """What is known before fitting, logged from the tracking thread while the main thread fits."""
+        import mlflow
+
         mlflow.log_dict(resolved, "config.yaml")
         mlflow.log_params(naming.params(resolved))
         mlflow.log_dict(data.summary, "data/summary.json")
@@ -263,16 +264,22 @@ def run_training(config: Config, reporter: Reporter | None = None,
             tracking.log_dataset(getattr(data, split), f"{config.experiment_name}-{context}",
                                  data.sources.get(split, data.sources["train"]), data.digests[split],
                                  data.label_column, context)
+
+    with background_run.background_run(uri, config.experiment_name, naming.run_name(config), tags,
+                                       first_logs=first_logs) as pending, tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
         dev = {}
         if config.eval.dev_split and evaluate_on == "test":
             with reporter.stage("dev"):
                 dev = dev_metrics(config, data)
-            tracking.log_metrics(dev)
         fitted = fit_pipeline(config, data, reporter)
         with reporter.stage("evaluate"):
             metrics = evaluate_fit(config, data, fitted, out, evaluate_on)
             metrics.update(dev)
         with reporter.stage("log"):
+            run = pending.wait()
+            import mlflow
+
             mlflow.log_artifacts(tmp, "evaluation")
             model_uri = (log_fitted_model(config, fitted.pipeline, data.text_columns, fitted.classes, data.label_column,
                                           data.X("test")) if config.tracking.log_model else None)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 HANDLED = (signal.SIGINT, signal.SIGTERM)
 NAMES = {signal.SIGINT: "SIGINT (Ctrl-C)", signal.SIGTERM: "SIGTERM"}
+OPENING_WAIT_S = 10.0  # how long a hard stop waits for a run that is being created in the background
 
 
 class Interrupted(KeyboardInterrupt):
@@ -44,6 +45,7 @@ class Guard:
     received: int | None = None
     count: int = 0
     open_runs: list[tuple[str, str]] = field(default_factory=list)  # (tracking URI, run id), innermost last
+    opening: threading.Lock = field(default_factory=threading.Lock)  # held while a run is created and listed
     end_runs: Callable[[list[tuple[str, str]], str], None] | None = None
 
     def check(self) -> None:
@@ -76,6 +78,7 @@ def _hard_stop(guard: Guard, signum: int) -> None:
     reason = f"{Interrupted(signum).reason} twice: stopped at once"
     _say(f"{reason}; marking the run KILLED")
     try:
+        guard.opening.acquire(timeout=OPENING_WAIT_S)  # a run being created now is listed before we end them
         if guard.end_runs and guard.open_runs:
             guard.end_runs(list(reversed(guard.open_runs)), reason)
     finally:

@@ -7,6 +7,7 @@ import re
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,7 @@ def use_store(uri: str) -> None:
     mlflow.set_registry_uri(uri)
 
 
+@cache
 def versions() -> dict[str, str]:
     """Versions of the packages a model depends on, for tags and pinned pip requirements."""
     out = {}
@@ -148,42 +150,15 @@ def end_runs_killed(runs: list[tuple[str, str]], reason: str) -> None:
 
 @contextmanager
 def mlflow_run(experiment: str, run_name: str | None, tags: dict[str, str], nested: bool = False) -> Iterator[Any]:
-    """Start a run and guarantee it ends: FINISHED, FAILED (error recorded as a tag) or KILLED on a signal.
-
-    Signals are handled by `train.signals` for the whole run: SIGINT/SIGTERM end it KILLED with the reason,
-    also when an estimator swallowed the KeyboardInterrupt (the run is then not recorded as finished).
-    """
+    """Start a run on the current store and guarantee it ends: FINISHED, FAILED (error recorded as a tag) or
+    KILLED on a signal (see `train.background_run`, which the training runner uses to open runs off its
+    critical path; this form waits for the run at once)."""
     import mlflow
 
-    from train import signals
+    from train.background_run import background_run
 
-    with signals.guard(end_runs_killed) as guard:
-        ensure_experiment(experiment)
-        run = mlflow.start_run(run_name=run_name, tags=tags, nested=nested)
-        entry = (mlflow.get_tracking_uri(), run.info.run_id)
-        guard.open_runs.append(entry)
-        try:
-            yield run
-            guard.check()
-        except KeyboardInterrupt as exc:
-            reason = exc.reason if isinstance(exc, signals.Interrupted) else "interrupted by the user (Ctrl-C)"
-            _end_run("KILLED", reason)
-            raise
-        except BaseException as exc:
-            _end_run("FAILED", f"{type(exc).__name__}: {exc}"[:5000])
-            raise
-        else:
-            mlflow.end_run("FINISHED")
-        finally:
-            guard.open_runs.remove(entry)
-
-
-def _end_run(status: str, reason: str) -> None:
-    """End the active (innermost) run with a status and its reason as the `error` tag."""
-    import mlflow
-
-    mlflow.set_tag("error", reason)
-    mlflow.end_run(status)
+    with background_run(mlflow.get_tracking_uri(), experiment, run_name, tags, nested) as pending:
+        yield pending.wait()
 
 
 SAFE_METRIC_CHARS = re.compile(r"[^\w.\- ]")

@@ -43,6 +43,16 @@ def _wait_for(path: Path, process: subprocess.Popen[str]) -> None:
         time.sleep(0.05)
 
 
+def _wait_for_run(store: Any, process: subprocess.Popen[str]) -> None:
+    """The run is opened in a background thread while the fit starts: wait until it is in the store."""
+    deadline = time.monotonic() + BOUND_S
+    while not store.runs():
+        if process.poll() is not None:
+            raise AssertionError(f"secnews ended before its run was created: {process.communicate()}")
+        assert time.monotonic() < deadline, "the run never appeared"
+        time.sleep(0.05)
+
+
 def _finish(process: subprocess.Popen[str]) -> tuple[int, str]:
     _, stderr = process.communicate(timeout=BOUND_S)
     return process.returncode, stderr
@@ -97,6 +107,7 @@ def test_a_second_ctrl_c_stops_at_once_and_the_first_says_so(tmp_path, mlflow_st
     _wait_for(markers / "holding", process)
     process.send_signal(signal.SIGINT)
     _wait_for(markers / "interrupted-1", process)  # the fit goes on, as a long C routine would
+    _wait_for_run(mlflow_store, process)  # (a second Ctrl-C before the run exists leaves no run at all)
     process.send_signal(signal.SIGINT)
     code, stderr = _finish(process)
     assert code == 130, stderr
