@@ -113,10 +113,12 @@ def markdown(result: dict[str, Any]) -> str:
     for name, row in result["ratios"].items():
         lines.append(f"| {name} | {row['value']}x | {row.get('target', '-')} |")
     lines += ["", "`8 trials jobs=*`: configs/sweeps/bench/20ng_8trials.yaml (feature cache off). "
-              "`model-only *`: configs/sweeps/bench/20ng_model_only.yaml (6 values of C, same features): "
-              "`no cache` re-vectorizes in every trial, `cold cache` starts from an empty cache folder (the first "
-              "trial fills it), `warm cache` starts from the cache the cold run left. `sklearn reference`: the same "
-              "8 fits in a plain joblib loop, data read once, no MLflow.", ""]
+              "`model-only *`: configs/sweeps/bench/20ng_model_only.yaml (4 values of C of a linear SVM on the "
+              "recommended config's word + char_wb TF-IDF features, configs/topic/20ng_word_char_base.yaml): "
+              "`no cache` re-vectorizes and re-transforms the dev split in every trial, `cold cache` starts from "
+              "an empty cache folder (the first trial fills it), `warm cache` starts from the cache the cold run "
+              "left (fitted features, training and dev matrices). `sklearn reference`: the same 8 fits in a plain "
+              "joblib loop, data read once, no MLflow.", ""]
     return "\n".join(lines)
 
 

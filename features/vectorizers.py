@@ -17,15 +17,27 @@ DocFreq = int | float
 
 
 def pack_strings(strings: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Strings as UTF-8 bytes plus offsets: two flat arrays that skops stores as fast binary blobs."""
-    encoded = [text.encode("utf-8") for text in strings]
-    data = np.frombuffer(b"".join(encoded), dtype=np.uint8).copy()
-    return data, np.cumsum([0, *map(len, encoded)], dtype=np.int64)
+    """Strings as UTF-8 bytes plus offsets: two flat arrays that skops stores as fast binary blobs.
+
+    An all-ASCII list (most vocabularies) is encoded in one call, its byte offsets being its character offsets.
+    """
+    joined = "".join(strings)
+    if joined.isascii():
+        raw, lengths = joined.encode("ascii"), map(len, strings)
+    else:
+        encoded = [text.encode("utf-8") for text in strings]
+        raw, lengths = b"".join(encoded), map(len, encoded)
+    offsets = np.zeros(len(strings) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(lengths, dtype=np.int64, count=len(strings)), out=offsets[1:])
+    return np.frombuffer(raw, dtype=np.uint8).copy(), offsets
 
 
 def unpack_strings(data: np.ndarray, offsets: np.ndarray) -> list[str]:
-    """The inverse of `pack_strings`."""
+    """The inverse of `pack_strings` (ASCII data is decoded once and sliced by character)."""
     raw, bounds = data.tobytes(), offsets.tolist()
+    if raw.isascii():
+        text = raw.decode("ascii")
+        return [text[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
     return [raw[a:b].decode("utf-8") for a, b in zip(bounds, bounds[1:], strict=False)]
 
 

@@ -1,7 +1,9 @@
-"""Feature cache: a fitted feature union and its training matrix, stored with joblib.Memory.
+"""Feature cache: a fitted feature union, its training matrix and the matrix of the split it is scored on, stored
+with joblib.Memory.
 
-Keyed by the training data's content digest (texts and labels) and the feature config, so sweep trials that only
-vary the model reuse the vectorized training split instead of fitting the vectorizers again. Off unless a cache
+Keyed by the training data's content digest (texts and labels) and the feature config (plus the scored split's
+digest for its matrix), so sweep trials that only vary the model reuse the vectorized splits instead of fitting
+the vectorizers and transforming the dev split again. Off unless a cache
 folder is configured (`configure(...)`, or `SECNEWS_CACHE_DIR`). The folder is our own, written by this process
 or a sibling worker: results are read back with pickle, so point it only at a folder you trust.
 """
@@ -70,6 +72,11 @@ def _fit_transform(key: str, features: Any, X: Any, y: Any) -> tuple[Any, Any]:
     return features, features.fit_transform(X, y)
 
 
+def _transform(key: str, split_digest: str, features: Any, X: Any) -> Any:
+    """Transform a split with the fitted union; only the keys are hashed."""
+    return features.transform(X)
+
+
 def fit_transform(config: Any, features: Any, X: Any, y: Any, train_digest: str, dense: bool,
                   text_columns: list[str]) -> tuple[Any, Any, bool | None]:
     """(fitted union, training matrix, cache hit?) — hit is None when the cache is off."""
@@ -83,6 +90,20 @@ def fit_transform(config: Any, features: Any, X: Any, y: Any, train_digest: str,
     hit = cached.check_call_in_cache(key, features, X, y)
     fitted, matrix = cached(key, features, X, y)
     return fitted, matrix, hit
+
+
+def transform(config: Any, features: Any, X: Any, train_digest: str, split_digest: str, dense: bool,
+              text_columns: list[str]) -> tuple[Any, bool | None]:
+    """(matrix of a scored split, cache hit?) for a union fitted on the training split `train_digest`."""
+    folder = active_dir()
+    if folder is None:
+        return features.transform(X), None
+    from joblib import Memory
+
+    cached = Memory(folder, verbose=0).cache(_transform, ignore=["features", "X"])
+    key = feature_key(config, train_digest, text_columns, dense)
+    hit = cached.check_call_in_cache(key, split_digest, features, X)
+    return cached(key, split_digest, features, X), hit
 
 
 def size_bytes(folder: Path) -> int:

@@ -106,10 +106,15 @@ def fit_pipeline(config: Config, data: Prepared, reporter: Reporter) -> Fitted:
         timings["fit_time_s"] = time.perf_counter() - start + timings["vectorize_time_s"]
     pipeline = Pipeline([("features", features), ("model", model)])
     start = time.perf_counter()
-    X_test = features.transform(data.X("test"))  # once, for both the predictions and the class scores
+    # once, for both the predictions and the class scores (a sweep trial finds it in the feature cache)
+    X_test, test_hit = cache.transform(config, features, data.X("test"), data.digests["train"],
+                                       data.digests["test"], dense, data.text_columns)
     y_pred = model.predict(X_test)
     elapsed = time.perf_counter() - start
-    timings["predict_rows_per_s"] = len(data.test) / elapsed if elapsed > 0 else float("inf")
+    if test_hit is not None:
+        timings["scored_split_cache_hit"] = float(test_hit)
+    if not test_hit:  # a cached matrix says nothing about how fast the pipeline predicts
+        timings["predict_rows_per_s"] = len(data.test) / elapsed if elapsed > 0 else float("inf")
     try:
         class_scores = scores(model, X_test)
     except AttributeError:
@@ -284,7 +289,10 @@ def run_training(config: Config, reporter: Reporter | None = None,
             model_uri = (log_fitted_model(config, fitted.pipeline, data.text_columns, fitted.classes, data.label_column,
                                           data.X("test")) if config.tracking.log_model else None)
             size = tracking.model_file_size(model_uri) if model_uri else None
-            metrics["model_size_bytes"] = float(size if size is not None else model_size_bytes(fitted.pipeline))
+            if size is None and evaluate_on == "test":  # a sweep trial's size would cost a serialization
+                size = model_size_bytes(fitted.pipeline)
+            if size is not None:
+                metrics["model_size_bytes"] = float(size)
             tracking.log_metrics(metrics)
             mlflow.set_tag(naming.DESCRIPTION_TAG, naming.describe(config, data, metrics, evaluate_on))
             registered = register_version(config, model_uri, run.info.run_id)

@@ -144,6 +144,9 @@ def test_trials_that_vary_only_the_model_reuse_the_cached_features(mlflow_store,
     model_only = run_sweep(write_sweep({"model.params.C": [0.5, 2, 8]}, final_test=False),
                            SweepOptions(cache_dir=str(folder)))
     assert [t.metrics["feature_cache_hit"] for t in model_only.trials] == [0.0, 1.0, 1.0]
+    assert [t.metrics["scored_split_cache_hit"] for t in model_only.trials] == [0.0, 1.0, 1.0]  # the dev matrix
+    # A throughput measured on a cached matrix would be a fiction: only the trial that transformed reports one.
+    assert ["predict_rows_per_s" in t.metrics for t in model_only.trials] == [True, False, False]
     assert cache.size_bytes(folder) > 0
     features_vary = run_sweep(write_sweep({"features[0].ngram_range": [[1, 2], [1, 3]]}, final_test=False),
                               SweepOptions(cache_dir=str(folder)))

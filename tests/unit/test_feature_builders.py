@@ -288,3 +288,12 @@ def test_compact_vectorizer_round_trips_non_ascii_terms_through_skops():
     vectorizer = CompactTfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3)).fit(["Ashkara Gate – café ñandú"])
     loaded = sio.loads(sio.dumps(vectorizer), trusted=sio.get_untrusted_types(data=sio.dumps(vectorizer)))
     assert loaded.vocabulary_ == vectorizer.vocabulary_
+
+
+@pytest.mark.parametrize("terms", [["alpha", "", "beta gamma"], ["café", "", "ünïcode", "plain"], []])
+def test_packed_strings_round_trip_ascii_and_utf8(terms):
+    from features.vectorizers import pack_strings, unpack_strings
+
+    data, offsets = pack_strings(terms)
+    assert offsets.tolist()[-1] == len(data) == sum(len(t.encode("utf-8")) for t in terms)
+    assert unpack_strings(data, offsets) == terms
