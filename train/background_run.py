@@ -14,9 +14,10 @@ from contextlib import contextmanager
 from typing import Any
 
 # What tracking and model logging import later in the run; skops alone walks every scikit-learn module.
-WARM_MODULES = ("mlflow", "mlflow.store.tracking.sqlalchemy_store", "mlflow.models", "mlflow.sklearn",
-                "skops.io", "train.flavor")
+WARM_MODULES = ("mlflow", "mlflow.store.tracking.sqlalchemy_store", "mlflow.models", "mlflow.pyfunc",
+                "mlflow.sklearn", "skops.io", "train.flavor")
 _warming: threading.Thread | None = None
+_opening: list[threading.Thread] = []  # threads opening runs right now
 
 
 def warm_up() -> None:
@@ -29,6 +30,14 @@ def warm_up() -> None:
     if _warming is None:
         _warming = threading.Thread(target=_import_all, name="secnews-warm-up", daemon=True)
         _warming.start()
+
+
+def settle() -> None:
+    """Wait until no background tracking work is running (before timing something the user compares: the
+    predict throughput of a run must not include our own thread competing for the interpreter)."""
+    for thread in [_warming, *_opening]:
+        if thread is not None:
+            thread.join()
 
 
 def _import_all() -> None:
@@ -54,6 +63,7 @@ class PendingRun:
         self._error: BaseException | None = None
         self._active: Any = None
         self._thread = threading.Thread(target=self._open, name="secnews-tracking", daemon=True)
+        _opening.append(self._thread)
         self._thread.start()
 
     def _open(self) -> None:
@@ -74,6 +84,8 @@ class PendingRun:
                 self.first_logs()
         except BaseException as exc:  # noqa: BLE001 - handed to the main thread by wait()
             self._error = exc
+        finally:
+            _opening.remove(threading.current_thread())
 
     def wait(self) -> Any:
         """Block until the run exists, raise what went wrong while opening it, and make it active here."""

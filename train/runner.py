@@ -105,6 +105,7 @@ def fit_pipeline(config: Config, data: Prepared, reporter: Reporter) -> Fitted:
         signals.check()  # the estimator may have swallowed Ctrl-C (MLPClassifier does): keep no half-done fit
         timings["fit_time_s"] = time.perf_counter() - start + timings["vectorize_time_s"]
     pipeline = Pipeline([("features", features), ("model", model)])
+    background_run.settle()  # the throughput below is the pipeline's, not shared with our tracking thread
     start = time.perf_counter()
     # once, for both the predictions and the class scores (a sweep trial finds it in the feature cache)
     X_test, test_hit = cache.transform(config, features, data.X("test"), data.digests["train"],
