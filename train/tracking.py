@@ -208,7 +208,26 @@ def log_dataset(frame: Any, name: str, source: str, digest: str, targets: str, c
         # MLflow infers the schema from every cell of every column (seconds on a 10k-row table); the column
         # types are the same in the first rows, so infer them there.
         dataset.__dict__["schema"] = _head_schema(frame)
-        mlflow.log_input(dataset, context=context)
+        _log_input_once(dataset, context)
+
+
+def _log_input_once(dataset: Any, context: str) -> None:
+    """Log a dataset input; parallel trials logging the same dataset must not collide.
+
+    MLflow checks whether a dataset exists and then inserts it, in two steps: two sweep trials starting together
+    both insert and one fails on the store's unique key. A sqlite store is locked across processes for the step;
+    against a server, a collision is retried once (the dataset then exists and is only linked to the run).
+    """
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    from train import store
+
+    with store.locked(mlflow.get_tracking_uri()):
+        try:
+            mlflow.log_input(dataset, context=context)
+        except MlflowException:
+            mlflow.log_input(dataset, context=context)
 
 
 def _head_schema(frame: Any) -> Any:

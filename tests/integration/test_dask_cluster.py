@@ -71,7 +71,7 @@ def test_a_sweep_runs_on_a_scheduler_and_two_worker_processes(mlflow_store, writ
                 process.kill()
         for log in logs:
             log.close()
-    assert [t.status for t in result.trials] == ["FINISHED"] * 4
+    assert [(t.status, t.error) for t in result.trials] == [("FINISHED", None)] * 4
     worker_pids = {str(p.pid) for p in processes[1:]}
     assert {t.worker.rsplit(":", 1)[1] for t in result.trials} <= worker_pids
     children = [r for r in mlflow_store.runs() if r.data.tags.get(PARENT_TAG) == result.parent_run_id]

@@ -226,7 +226,7 @@ def test_the_dask_backend_on_a_local_cluster_gives_the_same_results_as_loky(mlfl
     path = write_sweep(FOUR)
     loky = run_sweep(path, SweepOptions(jobs=2, backend="loky"))
     dask = run_sweep(path, SweepOptions(jobs=2, backend="dask"))
-    assert [t.status for t in dask.trials] == ["FINISHED"] * 4
+    assert [(t.status, t.error) for t in dask.trials] == [("FINISHED", None)] * 4
     assert {t.config_hash: t.metrics["dev_macro_f1"] for t in dask.trials} == \
         {t.config_hash: t.metrics["dev_macro_f1"] for t in loky.trials}
     assert dask.best.params == loky.best.params
