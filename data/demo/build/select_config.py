@@ -6,9 +6,10 @@ configs/topic/demo.yaml) is scored three ways, all through the project's own dat
 - storyline-grouped 4-fold CV on the train split: macro-F1 on full held-out articles, and accuracy / mean top-1
   probability on their titles alone (a short-text proxy). Short copies (`data.short_copies`) are made of the
   fitting folds only, by `Prepared.X("train")`, so no held-out title is trained on;
-- dev headlines: the model fitted on the whole train split scores data/demo/dev_headlines.csv (200 real-world
-  style headlines, 25 per topic) and dev_headlines_b.csv (80, 10 per topic), each headline given as a lone text
-  exactly as `secnews predict "..."` gives it (empty title, text in the body column).
+- dev headlines: the model fitted on the whole train split scores data/demo/dev_headlines.csv (A: 200 real-world
+  style headlines, 25 per topic), dev_headlines_b.csv (B: 80) and dev_headlines_c.csv (C: 80, written after the
+  last corpus article; only its aggregate is ever printed), each headline given as a lone text exactly as
+  `secnews predict "..."` gives it (empty title, text in the body column). See DATASHEET.md for how each was used.
 
     python data/demo/build/select_config.py                 # every candidate, one line each
     python data/demo/build/select_config.py "the default"   # named candidates only
@@ -36,7 +37,8 @@ from features.union import build_features  # noqa: E402
 from train.config import load_config  # noqa: E402
 from train.estimators import build_model  # noqa: E402
 
-DEV_SETS = {"dev": ROOT / "data" / "demo" / "dev_headlines.csv", "devb": ROOT / "data" / "demo" / "dev_headlines_b.csv"}
+DEV_SETS = {name: ROOT / "data" / "demo" / f"{file}.csv"
+            for name, file in (("dev", "dev_headlines"), ("devb", "dev_headlines_b"), ("devc", "dev_headlines_c"))}
 PLAIN = ["data.text_mask=[]", "data.short_copies=[]"]  # the v2 default: no name masking, no short copies
 CANDIDATES: dict[str, list[str]] = {
     "v2 default (C=100, no mask, no copies)": [*PLAIN],
