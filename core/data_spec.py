@@ -62,6 +62,10 @@ class DataSpec(Spec):
     text_mask: list[str] = Field(
         default_factory=list, description="regexes blanked in the text columns as the data is read (label words "
         "a text quotes); training and test data only, not prediction input")
+    short_copies: list[Literal["title", "lead"]] = Field(
+        default_factory=list, description="also train on each training row's title (`title`: the first text "
+        "column) or first sentence of its last text column (`lead`) as a short document on its own, placed as a "
+        "lone text reaches the model at prediction; training rows only, after every split")
     unlabelled: Literal["reject", "keep"] = Field(
         "reject", description="multi-label: rows with an empty label set are an error (reject) or kept (keep)")
     empty_text: Literal["drop", "reject"] = "drop"
@@ -84,6 +88,11 @@ class DataSpec(Spec):
             )
         if self.label_columns and not self.multi_label:
             raise ValueError("label_columns (0/1 indicator columns) need multi_label: true")
+        if self.short_copies and self.multi_label:
+            raise ValueError("short_copies (title or lead copies of training rows) needs single-label data "
+                             "(multi_label: false)")
+        if len(set(self.short_copies)) < len(self.short_copies):
+            raise ValueError(f"short_copies lists a kind twice: {self.short_copies}")
         if (self.train_bodies or self.test_bodies) and not self.join_on:
             raise ValueError("train_bodies/test_bodies need join_on (the id column shared by both tables)")
         return self

@@ -35,12 +35,18 @@ class Prepared:
     digests: dict[str, str]
     sources: dict[str, str]
     warnings: list[str] = field(default_factory=list)
+    short_copies: tuple[str, ...] = ()
+
+    def rows(self, split: str) -> pd.DataFrame:
+        """The rows a split is fitted or scored on: for `train`, followed by its short copies (`data.short_copies`)."""
+        frame = getattr(self, split)
+        return with_short_copies(frame, self.text_columns, self.short_copies) if split == "train" else frame
 
     def X(self, split: str) -> pd.DataFrame:
-        return getattr(self, split)[self.text_columns]
+        return self.rows(split)[self.text_columns]
 
     def y(self, split: str) -> Any:
-        labels = getattr(self, split)[self.label_column]
+        labels = self.rows(split)[self.label_column]
         return list(labels) if self.multi_label else labels.to_numpy()
 
     @property
@@ -48,6 +54,32 @@ class Prepared:
         if self.multi_label:
             return sorted({lab for labels in self.train[self.label_column] for lab in labels})
         return sorted(self.train[self.label_column].unique().tolist())
+
+
+FIRST_SENTENCE = re.compile(r"^\s*(.+?[.!?])(?=\s|$)", re.DOTALL)
+
+
+def lead_sentence(text: str) -> str:
+    """The first sentence of a text (up to the first . ! or ? followed by a space), or the whole text."""
+    found = FIRST_SENTENCE.match(text)
+    return found.group(1) if found else text.strip()
+
+
+def with_short_copies(frame: pd.DataFrame, text: list[str], kinds: tuple[str, ...]) -> pd.DataFrame:
+    """The rows, then for each kind a copy of every row holding only its title or lead sentence.
+
+    The short text goes in the last text column with the others blank, as a lone headline reaches a title+body
+    model at prediction (`secnews predict "..."`); copies with no text are left out.
+    """
+    if not kinds:
+        return frame
+    last = text[-1]
+    copies = []
+    for kind in kinds:
+        short = frame[text[0]] if kind == "title" else frame[last].map(lead_sentence)
+        copy = frame.assign(**{column: "" for column in text}).assign(**{last: short})
+        copies.append(copy[short.str.strip().ne("")])
+    return pd.concat([frame, *copies], ignore_index=True)
 
 
 def effective_columns(data: DataSpec, task: Task) -> tuple[list[str], str, str | None]:
@@ -340,13 +372,24 @@ def prepare(data: DataSpec, task: Task, seed: int,
         "identical_train_test_texts": overlap,
         "sources": sources,
     }
+    kinds = tuple(data.short_copies)
+    if "title" in kinds and len(text) < 2:
+        raise DataError(f"data.short_copies: title copies need two text columns (title first, body last); "
+                        f"text_columns is {text}")
     columns = [*text, label]
+    if kinds:
+        summary["short_copies"] = {"kinds": list(kinds),
+                                   "rows": len(with_short_copies(train, text, kinds)) - len(train)}
     return Prepared(train, test, text, label, data.multi_label, group, summary,
-                    {"train": digest(train, columns), "test": digest(test, columns)}, sources, warnings)
+                    {"train": digest(with_short_copies(train, text, kinds), columns), "test": digest(test, columns)},
+                    sources, warnings, kinds)
 
 
 def dev_split(data: Prepared, dev_size: float, seed: int) -> Prepared:
     """Hold out a dev part of the training split for tuning, grouped when a group column exists.
+
+    Short copies (`data.short_copies`) are made of the fitting part only, after the hold-out, so no title of a dev
+    row is trained on.
 
     The returned Prepared has the fitting part as `train` and the dev part as `test`; the real test split
     is not touched.
@@ -356,5 +399,6 @@ def dev_split(data: Prepared, dev_size: float, seed: int) -> Prepared:
     fit_part, dev_part = _hold_out(data.train, dev_size, seed, group=grouped, stratify=stratify,
                                    size_key="data.split.dev_size")
     columns = [*data.text_columns, data.label_column]
+    fitted_rows = with_short_copies(fit_part, data.text_columns, data.short_copies)
     return replace(data, train=fit_part, test=dev_part, warnings=[],
-                   digests={"train": digest(fit_part, columns), "test": digest(dev_part, columns)})
+                   digests={"train": digest(fitted_rows, columns), "test": digest(dev_part, columns)})

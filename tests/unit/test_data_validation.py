@@ -436,3 +436,73 @@ def test_label_columns_need_multi_label(tmp_path):
 
     with pytest.raises(ConfigError, match=r"label_columns \(0/1 indicator columns\) need multi_label: true"):
         parse_config({"data": {"train": "x.csv", "label_columns": ["KILL"]}, "features": [{"name": "tfidf_word"}]})
+
+
+# --- short copies -------------------------------------------------------------------------------------------------
+
+
+def titled(n_per_class: int = 10) -> pd.DataFrame:
+    frame = texts(n_per_class)
+    return frame.assign(title=[f"headline {i}" for i in range(len(frame))],
+                        text=frame["text"] + ". A second sentence follows. And a third.",
+                        story=[f"s{i // 2}" for i in range(len(frame))])
+
+
+def test_title_and_lead_copies_follow_the_training_rows_only(tmp_path):
+    prepared = prepare_frame(titled(), tmp_path, text_columns=["title", "text"], short_copies=["title", "lead"],
+                             split={"method": "random"})
+    n = len(prepared.train)
+    X, y = prepared.X("train"), prepared.y("train")
+    assert len(X) == len(y) == 3 * n and len(prepared.X("test")) == len(prepared.test)
+    assert X.iloc[:n].equals(prepared.train[["title", "text"]])
+    titles, leads = X.iloc[n:2 * n], X.iloc[2 * n:]
+    assert (titles["title"] == "").all() and list(titles["text"]) == list(prepared.train["title"])
+    assert list(leads["text"]) == [t.split(". ")[0] + "." for t in prepared.train["text"]]
+    assert list(y[n:2 * n]) == list(y[2 * n:]) == list(y[:n])
+    assert prepared.summary["short_copies"] == {"kinds": ["title", "lead"], "rows": 2 * n}
+
+
+def test_short_copies_change_the_training_digest_and_not_the_test_one(tmp_path):
+    plain = prepare_frame(titled(), tmp_path, text_columns=["title", "text"], split={"method": "random"})
+    copied = prepare_frame(titled(), tmp_path, text_columns=["title", "text"], short_copies=["title"],
+                           split={"method": "random"})
+    assert plain.digests["test"] == copied.digests["test"] and plain.digests["train"] != copied.digests["train"]
+    assert len(copied.train) == len(plain.train)  # the split itself is the same rows
+
+
+def test_a_dev_split_copies_its_fitting_part_only(tmp_path):
+    from features.data import dev_split
+
+    prepared = prepare_frame(titled(20), tmp_path, text_columns=["title", "text"], short_copies=["title"],
+                             split={"method": "random", "group_column": "story"})
+    dev = dev_split(prepared, 0.25, seed=3)
+    fitted = dev.X("train")
+    assert len(fitted) == 2 * len(dev.train) and len(dev.X("test")) == len(dev.test)
+    assert not set(fitted["text"]) & set(dev.test["title"])  # no dev title is trained on
+
+
+def test_empty_titles_make_no_copy(tmp_path):
+    frame = titled().assign(title=lambda f: f["title"].where(f.index % 2 == 0, ""))
+    prepared = prepare_frame(frame, tmp_path, text_columns=["title", "text"], short_copies=["title"],
+                             split={"method": "random"})
+    assert len(prepared.X("train")) == len(prepared.train) + int(prepared.train["title"].ne("").sum())
+
+
+def test_title_copies_need_two_text_columns(tmp_path):
+    with pytest.raises(DataError, match=r"^data\.short_copies: title copies need two text columns \(title first, "
+                                        r"body last\); text_columns is \['text'\]$"):
+        prepare_frame(texts(), tmp_path, short_copies=["title"])
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"short_copies": ["headline"]}, r"^data\.short_copies\[0\]: expected 'title' or 'lead', got \"headline\"$"),
+    ({"short_copies": ["title"], "multi_label": True},
+     r"short_copies \(title or lead copies of training rows\) needs single-label data \(multi_label: false\)"),
+    ({"short_copies": ["title", "title"]}, r"short_copies lists a kind twice: \['title', 'title'\]"),
+])
+def test_bad_short_copies_are_config_errors(data, message):
+    from core.errors import ConfigError
+    from train.config import parse_config
+
+    with pytest.raises(ConfigError, match=message):
+        parse_config({"data": {"train": "x.csv", **data}, "features": [{"name": "tfidf_word"}]})

@@ -321,3 +321,27 @@ def test_every_article_has_at_least_two_stance_rows():
     per_article = stance()["id"].value_counts().reindex(articles()["id"], fill_value=0)
     few = per_article[per_article < 2].to_dict()
     assert not few, f"{len(few)} articles with fewer than 2 stance rows (id: rows): {_sample(few.items())}"
+
+
+def test_a_later_batch_leaves_every_earlier_article_and_stance_row_as_it_was(monkeypatch):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_corpus", DEMO / "build" / "build_corpus.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    full_articles, full_rows, _ = build.build()
+    monkeypatch.setattr(build, "BATCHES", build.BATCHES[:-1])
+    earlier_articles, earlier_rows, _ = build.build()
+    assert len(earlier_articles) < len(full_articles)
+    assert full_articles[: len(earlier_articles)] == earlier_articles
+    assert full_rows[: len(earlier_rows)] == earlier_rows
+
+
+def test_dev_headlines_are_balanced_and_never_corpus_titles():
+    titles = set(articles()["title"].str.lower())
+    for name, per_topic in (("dev_headlines.csv", 25), ("dev_headlines_b.csv", 10), ("dev_headlines_c.csv", 10)):
+        frame = pd.read_csv(DEMO / name, dtype=str)
+        counts = frame["topic"].value_counts().to_dict()
+        assert list(frame.columns) == ["id", "text", "topic"] and frame["id"].is_unique, name
+        assert counts == dict.fromkeys(TOPICS, per_topic), f"{name}: {counts}"
+        assert not set(frame["text"].str.lower()) & titles, f"{name}: a dev headline is a corpus title"

@@ -3,6 +3,10 @@
 Re-runnable and deterministic (seed 13): the 512 v1 articles (ids a0001-a0512) are read back from
 articles.jsonl itself, so running the script on its own output reproduces it byte for byte.
 
+Batches of new articles, each appended after the previous one so that earlier ids, splits and stance rows never
+change: v2 (data/demo/new/, ids a0513-a1258) and v2.1, short wire pieces in the phrasing of real reporting
+(data/demo/wire/, ids from a1259).
+
 - v1 articles keep their ids, text and labels; they get a `storyline` (a named one from STORYLINE_RULES for the
   recurring stories that new articles continue, else their own id).
 - New articles (data/demo/new/<topic>.jsonl, ids b<initials><nnn>) get ids a0513... after a seeded shuffle.
@@ -29,6 +33,7 @@ from pathlib import Path
 
 DEMO = Path(__file__).resolve().parents[1]
 NEW = DEMO / "new"
+BATCHES = (DEMO / "new", DEMO / "wire")  # in id order; a later batch never changes an earlier one
 SEED = 13
 V1_LAST = 512
 TEST_SHARE = 0.20
@@ -73,11 +78,11 @@ def v1_storyline(article: dict) -> str:
     return article["id"]
 
 
-def load_new() -> tuple[list[dict], dict[str, list[dict]]]:
+def load_new(folder: Path = NEW) -> tuple[list[dict], dict[str, list[dict]]]:
     """New articles and their claims (keyed by the writer's id), checked for the fields the build needs."""
     articles, claims = [], defaultdict(list)
     for topic in TOPICS:
-        path = NEW / f"{topic}.jsonl"
+        path = folder / f"{topic}.jsonl"
         if not path.is_file():
             raise SystemExit(f"{path}: missing (every topic needs a file of new articles)")
         for row in read_jsonl(path):
@@ -87,34 +92,36 @@ def load_new() -> tuple[list[dict], dict[str, list[dict]]]:
             if row["topic"] != topic or row["topics"][0] != topic:
                 raise SystemExit(f"{path}: article {row['id']} is filed under {row['topic']!r}, expected {topic!r}")
             articles.append(row)
-        for row in read_jsonl(NEW / f"{topic}.claims.jsonl"):
+        for row in read_jsonl(folder / f"{topic}.claims.jsonl"):
             claims[row["id"]].append(row)
     ids = [a["id"] for a in articles]
     duplicated = sorted(i for i, n in Counter(ids).items() if n > 1)
     if duplicated:
-        raise SystemExit(f"data/demo/new: duplicated article ids {duplicated[:5]}")
+        raise SystemExit(f"{folder}: duplicated article ids {duplicated[:5]}")
     bad = [i for i in ids if len(claims.get(i, [])) != 2 or len({c["stance"] for c in claims[i]}) != 2]
     if bad:
-        raise SystemExit(f"data/demo/new: articles without two claims of different stances: {bad[:5]}")
+        raise SystemExit(f"{folder}: articles without two claims of different stances: {bad[:5]}")
     return articles, claims
 
 
-def assign_ids(new: list[dict]) -> dict[str, str]:
-    """Writer id -> final id a0513..., after a seeded shuffle so that id order says nothing about topic."""
+def assign_ids(new: list[dict], first: int = V1_LAST + 1) -> dict[str, str]:
+    """Writer id -> final id (a0513... for v2), after a seeded shuffle so that id order says nothing about topic."""
     order = sorted(a["id"] for a in new)
     random.Random(SEED).shuffle(order)
-    return {old: f"a{V1_LAST + n:04d}" for n, old in enumerate(order, 1)}
+    return {old: f"a{first + n:04d}" for n, old in enumerate(order)}
 
 
-def assign_splits(articles: list[dict], v1_split: dict[str, str]) -> tuple[dict[str, str], list[str]]:
-    """Split per storyline: v1 majority where v1 articles exist, else seeded fill of test to ~20 % per topic."""
+def assign_splits(articles: list[dict], v1_split: dict[str, str],
+                  fixed: dict[str, str] | None = None) -> tuple[dict[str, str], list[str]]:
+    """Split per storyline: `fixed` splits of earlier batches' storylines, else the v1 majority where v1 articles
+    exist, else a seeded fill of test to ~20 % per topic among the articles given."""
     members: dict[str, list[dict]] = defaultdict(list)
     for article in articles:
         members[article["storyline"]].append(article)
-    split_of: dict[str, str] = {}
+    split_of: dict[str, str] = {s: v for s, v in (fixed or {}).items() if s in members}
     for story, group in members.items():
         old = [v1_split[a["id"]] for a in group if a["id"] in v1_split]
-        if old:
+        if old and story not in split_of:
             split_of[story] = "test" if old.count("test") > old.count("train") else "train"
     total = Counter(a["topic"] for a in articles)
     in_test = Counter(a["topic"] for a in articles if split_of.get(a["storyline"]) == "test")
@@ -131,8 +138,12 @@ def assign_splits(articles: list[dict], v1_split: dict[str, str]) -> tuple[dict[
     return split_of, moved
 
 
-def stance_rows(articles: list[dict], v1_rows: list[dict], new_claims: dict[str, list[dict]]) -> list[dict]:
-    """Two own claims then two unrelated claims per article, in article order, split copied from the article."""
+def stance_rows(articles: list[dict], v1_rows: list[dict], new_claims: dict[str, list[dict]],
+                generation: dict[str, int]) -> list[dict]:
+    """Two own claims then two unrelated claims per article, in article order, split copied from the article.
+
+    `generation` (article id -> 0 for v1 and v2, 1 for v2.1, ...): an article borrows unrelated claims only from
+    articles of its own or an earlier generation, so adding a batch leaves every earlier stance row as it was."""
     by_id = {a["id"]: a for a in articles}
     own: dict[str, list[dict]] = defaultdict(list)
     old_unrelated: dict[str, list[str]] = defaultdict(list)
@@ -151,7 +162,8 @@ def stance_rows(articles: list[dict], v1_rows: list[dict], new_claims: dict[str,
     def unrelated_to(article: dict, claim: str) -> bool:
         source = by_id.get(source_of.get(claim, ""))
         return bool(source) and source["split"] == article["split"] and not set(source["topics"]) & set(
-            article["topics"]) and source["storyline"] != article["storyline"]
+            article["topics"]) and source["storyline"] != article["storyline"] and generation.get(
+            source["id"], 0) <= generation.get(article["id"], 0)
 
     rows = []
     for article in articles:
@@ -186,9 +198,31 @@ def build() -> tuple[list[dict], list[dict], dict]:
     articles = [{k: (split_of[a["storyline"]] if k == "split" else a[k]) for k in ARTICLE_KEYS} for a in articles]
     new_claims = {final[wid]: [{"claim": c["claim"], "stance": c["stance"]} for c in rows]
                   for wid, rows in claims.items() if wid in final}
-    rows = stance_rows(articles, v1_rows, new_claims)
+    generation = {}
+    for n, folder in enumerate(BATCHES[1:], 1):
+        articles, added, added_claims = add_batch(articles, folder, final)
+        new_claims.update(added_claims)
+        generation.update({aid: n for aid in added})
+    rows = stance_rows(articles, v1_rows, new_claims, generation)
     info = {"moved": moved, "id_map": final}
     return articles, rows, info
+
+
+def add_batch(articles: list[dict], folder: Path, id_map: dict[str, str]) -> tuple[list[dict], list[str], dict]:
+    """Append a later batch of new articles: ids after the last one, its own storylines split by a seeded fill to
+    ~20 % test per topic within the batch, a storyline that continues an earlier story keeping that story's side."""
+    new, claims = load_new(folder)
+    first = max(int(a["id"][1:]) for a in articles) + 1
+    final = assign_ids(new, first)
+    id_map.update(final)
+    added = [{**a, "id": final[a["id"]], "storyline": STORYLINE_ALIASES.get(a["storyline"], a["storyline"])}
+             for a in sorted(new, key=lambda a: final[a["id"]])]
+    fixed = {a["storyline"]: a["split"] for a in articles}
+    split_of, _ = assign_splits(added, {}, fixed)
+    added = [{k: (split_of[a["storyline"]] if k == "split" else a[k]) for k in ARTICLE_KEYS} for a in added]
+    added_claims = {final[wid]: [{"claim": c["claim"], "stance": c["stance"]} for c in rows]
+                    for wid, rows in claims.items() if wid in final}
+    return articles + added, [a["id"] for a in added], added_claims
 
 
 def summary(articles: list[dict], rows: list[dict], info: dict) -> str:
