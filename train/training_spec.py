@@ -53,6 +53,8 @@ def training_problems(config: Any) -> list[str]:
             lines.append(f"data.{key}: not supported with training.streaming")
     if data.multi_label:
         lines.append("data.multi_label: streaming trains single-label models")
+    if data.short_copies:
+        lines.append("data.short_copies: not applied by streaming training (shards are read as they are); remove it")
     for i, spec in enumerate(config.feature_specs):
         required = STATELESS_BUILDERS.get(spec.name)
         if required is None:

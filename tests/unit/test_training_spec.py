@@ -82,3 +82,10 @@ def test_the_cli_backend_option_is_validated_like_the_config(run_cli, tmp_path):
     assert result.code == 2
     assert result.stderr.splitlines() == [f"error: {path}: training.backend: the dask backend runs the streaming "
                                           "trainer; set training.streaming: true"]
+
+
+def test_short_copies_are_refused_by_streaming_which_reads_shards_as_they_are():
+    raw = streaming()
+    raw["data"] = {**raw["data"], "label_column": "topic", "short_copies": ["title"]}
+    assert problems(raw) == [
+        "data.short_copies: not applied by streaming training (shards are read as they are); remove it"]
