@@ -22,10 +22,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
 from train.estimators import TREE_TYPES, register_estimator
+from train.tasks.stance.blend import ONE_THREAD
 from train.tasks.stance.labels import UNRELATED
 from train.tasks.stance.layout import block_columns, dense_and_rest
-
-SMALL_BATCH = 2000  # below this many rows, trees predict on one thread (OpenMP start-up dominates)
 
 
 class TwoStageStanceClassifier(ClassifierMixin, BaseEstimator):
@@ -117,11 +116,13 @@ class TwoStageStanceClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"class_weights name classes not among the related labels: {unknown}")
         stage1, dense, rest = self._parts(X)
         self.stage1_ = self.stage1_linear_ = None
-        if related.any() and not related.all():
-            self._fit_stage1(stage1, related)
         self.boosting_ = self.linear_ = None
-        if len(self.related_classes_) > 1:
-            self._fit_stage2(dense[related], rest[np.flatnonzero(related)] if rest is not None else None, y[related])
+        with threadpool_limits(**ONE_THREAD):
+            if related.any() and not related.all():
+                self._fit_stage1(stage1, related)
+            if len(self.related_classes_) > 1:
+                self._fit_stage2(dense[related], rest[np.flatnonzero(related)] if rest is not None else None,
+                                 y[related])
         return self
 
     def _fit_stage1(self, stage1: np.ndarray, related: np.ndarray) -> None:
@@ -143,13 +144,13 @@ class TwoStageStanceClassifier(ClassifierMixin, BaseEstimator):
     def stage_probabilities(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
         """P(related) from stage 1 (before the threshold) and the stage-2 distribution over `related_classes_`.
 
-        Small batches run the trees on one thread: OpenMP start-up per tree dominated 3-row predictions on a busy
-        2-core machine (18 s instead of 0.1 s)."""
+        One thread (see `blend.ONE_THREAD`): OpenMP start-up per tree dominated 3-row predictions on a busy 2-core
+        machine (18 s instead of 0.1 s)."""
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
         stage1, dense, rest = self._parts(X)
         n = X.shape[0]
-        with threadpool_limits(limits=1 if n < SMALL_BATCH else None, user_api="openmp"):
+        with threadpool_limits(**ONE_THREAD):
             p_related = np.full(n, float(len(self.related_classes_) > 0))
             if self.stage1_ is not None:
                 p_related = self.stage1_.predict_proba(stage1)[:, 1]
