@@ -12,6 +12,7 @@ from sklearn.pipeline import Pipeline
 from stance_examples import BODIES, pair_frame
 
 from core.errors import ConfigError
+from core.tasks import TASKS
 from features.data import Prepared
 from features.union import build_features, dense_layout, parse_specs
 from train.config import parse_config
@@ -19,6 +20,7 @@ from train.estimators import ModelSpec, build_model, check_params
 from train.runner import group_argument
 from train.safe_load import allowed_types
 from train.tasks.stance.cascade import CascadeStanceClassifier
+from train.tasks.stance.stories import story_groups
 
 SPECS = [{"name": "body_style", "min_df": 0.3}, {"name": "pair_relatedness"}, {"name": "pair_lexicon"}]
 COLUMNS = ["headline", "body"]
@@ -105,11 +107,22 @@ def test_labels_outside_the_stance_scheme_make_one_multiclass_decision() -> None
     assert (model.predict(X) == y).mean() > 0.8
 
 
-def test_the_runner_gives_groups_to_models_whose_fit_takes_them() -> None:
+def test_the_runner_gives_story_groups_to_models_whose_fit_takes_them() -> None:
     frame = many_bodies()
     data = Prepared(frame, frame.head(2), COLUMNS, "stance", False, "body_id", {}, {}, {})
-    assert list(group_argument(CascadeStanceClassifier(), data)["groups"]) == list(frame["body_id"])
-    assert group_argument(build_model(ModelSpec(name="logreg"), 0), data) == {}
+    task = TASKS.get("stance", "task").build()
+    groups = group_argument(CascadeStanceClassifier(), data, task)["groups"]
+    related = frame["stance"] != "unrelated"
+    expected = story_groups(frame["headline"], frame["body_id"], related)
+    assert list(groups) == list(expected)
+    assert group_argument(build_model(ModelSpec(name="logreg"), 0), data, task) == {}
+
+
+def test_other_tasks_give_their_split_groups() -> None:
+    frame = many_bodies()
+    data = Prepared(frame, frame.head(2), COLUMNS, "stance", False, "body_id", {}, {}, {})
+    topic = TASKS.get("topic", "task").build()
+    assert list(group_argument(CascadeStanceClassifier(), data, topic)["groups"]) == list(frame["body_id"])
 
 
 def test_groups_must_match_the_rows() -> None:
