@@ -31,7 +31,7 @@ def relied_on(claim: str, body: str, idf: dict[str, float], unseen: float,
               shown: int = SHOWN_SENTENCES) -> list[dict[str, Any]]:
     """The body sentences holding most of the claim's IDF weight, with that share and the cues they carry."""
     stems = list(dict.fromkeys(content_stems(claim)))
-    sentences = split_sentences(body)
+    sentences = list(dict.fromkeys(split_sentences(body)))  # a sentence repeated in the body is shown once
     if not stems:
         return []
     weights = np.array([idf.get(t, unseen) for t in stems])

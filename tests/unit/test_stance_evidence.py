@@ -76,6 +76,12 @@ def test_relied_on_shows_the_sentences_covering_the_claim() -> None:
                       "cues": ["attribution", "hedging", "refuting", "refuting_phrase"]}]
 
 
+def test_relied_on_shows_a_repeated_sentence_once() -> None:
+    shown = relied_on(CLAIM, BODY + " Officials said hackers did not hit the port.", {}, 1.0, shown=2)
+    sentences = [s["sentence"] for s in shown]
+    assert sentences[0] == "Officials said hackers did not hit the port." and len(set(sentences)) == 2
+
+
 def test_error_analysis_counts_confusions_and_shows_examples(tmp_path) -> None:
     frame = pair_frame()[["headline", "body"]]
     truth = np.array(["agree"] * 4 + ["disagree"] * 4 + ["discuss"] * 2 + ["unrelated"] * 2, dtype=object)
