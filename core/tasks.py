@@ -71,6 +71,12 @@ class Task:
         """Every metric of this task for one evaluated split."""
         raise NotImplementedError
 
+    def fit_groups(self, frame: pd.DataFrame, group_column: str | None, text_columns: list[str],
+                   label_column: str) -> Any:
+        """Group id of each training row for a model's inner folds (rows of a group stay on one side), or None:
+        by default the split's group column."""
+        return frame[group_column].to_numpy() if group_column in frame.columns else None
+
     def write_artifacts(self, out: Path, X: pd.DataFrame, y_true: Any, y_pred: Any, pipeline: Any) -> None:
         """Task-specific evaluation files written into `out` beside the common reports (none by default)."""
 

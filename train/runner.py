@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import tempfile
 import time
@@ -101,7 +102,7 @@ def fit_pipeline(config: Config, data: Prepared, reporter: Reporter) -> Fitted:
             timings["feature_cache_hit"] = float(hit)
     with reporter.stage("fit"):
         start = time.perf_counter()
-        model.fit(X_train, y_train)
+        model.fit(X_train, y_train, **group_argument(model, data, config.task_component))
         signals.check()  # the estimator may have swallowed Ctrl-C (MLPClassifier does): keep no half-done fit
         timings["fit_time_s"] = time.perf_counter() - start + timings["vectorize_time_s"]
     pipeline = Pipeline([("features", features), ("model", model)])
@@ -122,6 +123,15 @@ def fit_pipeline(config: Config, data: Prepared, reporter: Reporter) -> Fitted:
         class_scores = None
     classes = list(binarizer.classes_) if binarizer is not None else [str(c) for c in pipeline.classes_]
     return Fitted(pipeline, y_pred, class_scores, classes, timings, binarizer)
+
+
+def group_argument(model: Any, data: Prepared, task: Any) -> dict[str, Any]:
+    """`groups=` (the task's group ids of the training rows) for models whose fit takes them, so their inner
+    folds keep groups whole."""
+    if "groups" not in inspect.signature(model.fit).parameters:
+        return {}
+    groups = task.fit_groups(data.train, data.group_column, data.text_columns, data.label_column)
+    return {} if groups is None else {"groups": groups}
 
 
 def score(config: Config, data: Prepared, fitted: Fitted) -> dict[str, float]:

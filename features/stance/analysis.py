@@ -31,7 +31,7 @@ def relied_on(claim: str, body: str, idf: dict[str, float], unseen: float,
               shown: int = SHOWN_SENTENCES) -> list[dict[str, Any]]:
     """The body sentences holding most of the claim's IDF weight, with that share and the cues they carry."""
     stems = list(dict.fromkeys(content_stems(claim)))
-    sentences = split_sentences(body)
+    sentences = list(dict.fromkeys(split_sentences(body)))  # a sentence repeated in the body is shown once
     if not stems:
         return []
     weights = np.array([idf.get(t, unseen) for t in stems])
@@ -42,10 +42,18 @@ def relied_on(claim: str, body: str, idf: dict[str, float], unseen: float,
              "cues": sorted(cue for cue, count in read[j].cues.items() if count > 0)} for j in order]
 
 
+def example_probabilities(pipeline: Any, X: Any, rows: list[int]) -> list[dict[str, float] | None]:
+    """The model's class probabilities for the chosen rows (None each when the pipeline has no probabilities)."""
+    if pipeline is None or not hasattr(pipeline, "predict_proba") or not rows:
+        return [None] * len(rows)
+    proba = pipeline.predict_proba(X.iloc[rows] if hasattr(X, "iloc") else np.asarray(X, dtype=object)[rows])
+    return [{str(c): round(float(p), 3) for c, p in zip(pipeline.classes_, row, strict=True)} for row in proba]
+
+
 def stance_error_analysis(X: Any, y_true: Any, y_pred: Any, pipeline: Any = None, examples: int = 3,
                           seed: int = 0) -> dict[str, Any]:
     """Confusion counts over all labels and, for every confusion between two related classes, up to `examples`
-    pairs (claim, the sentences relied on, truth, prediction), chosen at random with `seed`."""
+    pairs (claim, the sentences relied on, the model's class probabilities), chosen at random with `seed`."""
     claims, bodies = pair_columns(X)
     y_true, y_pred = np.asarray(y_true, dtype=object), np.asarray(y_pred, dtype=object)
     labels = [*RELATED_CLASSES, *sorted((set(y_true) | set(y_pred)) - set(RELATED_CLASSES))]
@@ -57,9 +65,10 @@ def stance_error_analysis(X: Any, y_true: Any, y_pred: Any, pipeline: Any = None
             rows = np.flatnonzero((y_true == truth) & (y_pred == predicted))
             if truth == predicted or not len(rows):
                 continue
-            picked = rng.choice(rows, size=min(examples, len(rows)), replace=False)
+            picked = sorted(int(i) for i in rng.choice(rows, size=min(examples, len(rows)), replace=False))
             cells.append({"true": truth, "predicted": predicted, "count": int(len(rows)), "examples": [
-                {"claim": claims[i], "relied_on": relied_on(claims[i], bodies[i], idf, unseen)} for i in sorted(picked)
+                {"claim": claims[i], "relied_on": relied_on(claims[i], bodies[i], idf, unseen), "probabilities": p}
+                for i, p in zip(picked, example_probabilities(pipeline, X, picked), strict=True)
             ]})
     confusion = {t: {p: int(np.sum((y_true == t) & (y_pred == p))) for p in labels} for t in labels}
     return {"labels": labels, "confusion": confusion,
@@ -76,6 +85,9 @@ def render_markdown(analysis: dict[str, Any]) -> str:
         lines += ["", f"## {cell['true']} predicted as {cell['predicted']} ({cell['count']} pairs)"]
         for example in cell["examples"]:
             lines += ["", f"- **Claim:** {example['claim']}"]
+            if example.get("probabilities"):
+                shown = ", ".join(f"{c} {p:.2f}" for c, p in example["probabilities"].items())
+                lines += [f"  - model: {shown}"]
             lines += [f"  - ({s['claim_coverage']:.2f}; {', '.join(s['cues']) or 'no cues'}) {s['sentence']}"
                       for s in example["relied_on"]]
     return "\n".join(lines) + "\n"

@@ -14,6 +14,8 @@ from features.stance.lexicon import LexiconFeatures
 from features.stance.relatedness import RelatednessFeatures
 from features.stance.similarity import SimilarityFeatures
 from features.stance.style import BodyStyle
+from train.tasks.stance.blend import BlendedStage
+from train.tasks.stance.cascade import CascadeStanceClassifier
 from train.tasks.stance.two_stage import TwoStageStanceClassifier
 
 NOT_TWO_TEXT_COLUMNS = "feeds a numeric matrix whose width is not two; pair builders read (claim, body) text"
@@ -59,4 +61,13 @@ def test_pair_transformers_keep_the_scikit_learn_contract(estimator: Any, check:
 @parametrize_with_checks([TwoStageStanceClassifier(hgb_iter=3),
                           TwoStageStanceClassifier(hgb_iter=3, stage1_lr_C=1.0, threshold=0.3)])
 def test_the_two_stage_model_keeps_the_scikit_learn_contract(estimator: Any, check: Any) -> None:
+    check(estimator)
+
+
+@pytest.mark.slow  # every check fits the cascade once per fold plus once on all rows
+@parametrize_with_checks([CascadeStanceClassifier(hgb_iter=3, decision_folds=3),
+                          CascadeStanceClassifier(hgb_iter=3, decision_folds=0, calibrate=False, class_weights=None,
+                                                  stage1_lr_C=None),
+                          BlendedStage(hgb_iter=3)])
+def test_the_cascade_and_its_stages_keep_the_scikit_learn_contract(estimator: Any, check: Any) -> None:
     check(estimator)

@@ -6,10 +6,13 @@ import json
 
 import numpy as np
 import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
 from stance_examples import one_pair, pair_frame
 
-from features.stance.analysis import relied_on, stance_error_analysis, write_stance_error_analysis
+from features.stance.analysis import relied_on, render_markdown, stance_error_analysis, write_stance_error_analysis
 from features.stance.evidence import EVIDENCE_NAMES, EvidenceFeatures, Sentence
+from features.union import build_features, parse_specs
 
 # s0 "officials said hackers did not hit the port" aligns fully (hacke, hit, port: equal IDF, all present);
 # "not" negates the 4 tokens after it (hit, the, port). s1 says "false"; s2 carries no cue.
@@ -73,6 +76,12 @@ def test_relied_on_shows_the_sentences_covering_the_claim() -> None:
                       "cues": ["attribution", "hedging", "refuting", "refuting_phrase"]}]
 
 
+def test_relied_on_shows_a_repeated_sentence_once() -> None:
+    shown = relied_on(CLAIM, BODY + " Officials said hackers did not hit the port.", {}, 1.0, shown=2)
+    sentences = [s["sentence"] for s in shown]
+    assert sentences[0] == "Officials said hackers did not hit the port." and len(set(sentences)) == 2
+
+
 def test_error_analysis_counts_confusions_and_shows_examples(tmp_path) -> None:
     frame = pair_frame()[["headline", "body"]]
     truth = np.array(["agree"] * 4 + ["disagree"] * 4 + ["discuss"] * 2 + ["unrelated"] * 2, dtype=object)
@@ -88,6 +97,21 @@ def test_error_analysis_counts_confusions_and_shows_examples(tmp_path) -> None:
     paths = write_stance_error_analysis(tmp_path, frame, truth, predicted, examples=1)
     assert json.loads(paths[0].read_text())["confusion"] == analysis["confusion"]
     assert "## agree predicted as discuss (2 pairs)" in paths[1].read_text()
+
+
+def test_error_analysis_shows_the_model_probabilities_of_each_example() -> None:
+    frame = pair_frame(repeat=2)
+    columns = ["headline", "body"]
+    specs = parse_specs([{"name": "pair_relatedness"}, {"name": "pair_lexicon"}])
+    pipeline = Pipeline([("features", build_features(specs, columns, seed=0)),
+                         ("model", LogisticRegression(max_iter=500))]).fit(frame[columns], frame["stance"])
+    predicted = frame["stance"].to_numpy(dtype=object).copy()
+    predicted[0] = "discuss"  # an agree pair shown as a confusion
+    analysis = stance_error_analysis(frame[columns], frame["stance"], predicted, pipeline, examples=1)
+    shown = analysis["related_confusions"][0]["examples"][0]["probabilities"]
+    expected = pipeline.predict_proba(frame[columns].iloc[[0]])[0]
+    assert shown == {c: round(float(p), 3) for c, p in zip(pipeline.classes_, expected, strict=True)}
+    assert "  - model: agree " in render_markdown(analysis)
 
 
 def test_evidence_features_never_read_the_labels() -> None:

@@ -13,7 +13,8 @@ from core.tasks import TASKS, ColumnRoles, ReadFile
 from features.stance.analysis import write_stance_error_analysis
 from train.tasks.base import SingleLabelTask
 from train.tasks.stance.fnc import fnc_metrics
-from train.tasks.stance.labels import STANCE_LABELS
+from train.tasks.stance.labels import STANCE_LABELS, UNRELATED
+from train.tasks.stance.stories import story_groups
 
 
 @TASKS.register("stance", Spec, "claim/headline vs. article body: agree, disagree, discuss, unrelated")
@@ -60,6 +61,14 @@ data:
         if len(text_columns) != 2:
             return ["data.text_columns: stance expects two columns, the claim/headline and the body"]
         return []
+
+    def fit_groups(self, frame: pd.DataFrame, group_column: str | None, text_columns: list[str],
+                   label_column: str) -> Any:
+        """Stories (claims and bodies joined by related pairs; see `stories`) for the model's inner folds; the
+        bodies are the split's group column (each distinct body text without one)."""
+        bodies = frame[group_column] if group_column in frame.columns else frame[text_columns[1]]
+        related = (frame[label_column] != UNRELATED).to_numpy()
+        return story_groups(frame[text_columns[0]].to_numpy(), bodies.to_numpy(), related)
 
     def write_artifacts(self, out: Path, X: pd.DataFrame, y_true: Any, y_pred: Any, pipeline: Any) -> None:
         """The error analysis among the related stances: confusions with the sentences the model relied on."""

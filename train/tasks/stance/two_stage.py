@@ -22,10 +22,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
 from train.estimators import TREE_TYPES, register_estimator
+from train.tasks.stance.blend import ONE_THREAD
 from train.tasks.stance.labels import UNRELATED
-
-SMALL_BATCH = 2000  # below this many rows, trees predict on one thread (OpenMP start-up dominates)
-ALL_COLUMNS = "all"  # the block name when no layout is given: every column is one dense block
+from train.tasks.stance.layout import block_columns, dense_and_rest
 
 
 class TwoStageStanceClassifier(ClassifierMixin, BaseEstimator):
@@ -90,28 +89,12 @@ class TwoStageStanceClassifier(ClassifierMixin, BaseEstimator):
 
     def _layout(self, n_columns: int) -> tuple[np.ndarray, int]:
         """Column indexes stage 1 reads, and how many leading columns are dense."""
-        blocks = self.dense_blocks if self.dense_blocks is not None else ((ALL_COLUMNS, n_columns),)
-        if not blocks:
-            raise ValueError("two_stage needs at least one dense feature block (a pair builder)")
-        bounds = np.cumsum([0, *(width for _, width in blocks)])
-        if bounds[-1] > n_columns:
-            raise ValueError(f"dense_blocks describe {bounds[-1]} columns but X has {n_columns}")
-        names = [name for name, _ in blocks]
-        chosen = [k for k, name in enumerate(names) if self.stage1_features is None or name in self.stage1_features]
-        if not chosen:
-            raise ValueError(f"stage1_features {list(self.stage1_features or [])} match no dense feature block; "
-                             f"dense blocks: {names}")
-        return np.concatenate([np.arange(bounds[k], bounds[k + 1]) for k in chosen]), int(bounds[-1])
+        return block_columns(self.dense_blocks, n_columns, self.stage1_features, "stage1_features")
 
     def _parts(self, X: Any) -> tuple[np.ndarray, np.ndarray, Any]:
         """Stage-1 array, dense array, and the remaining (sparse or dense) columns or None."""
         stage1_idx, n_dense = self._layout(X.shape[1])
-
-        def take(part: Any) -> np.ndarray:
-            return np.asarray(part.toarray() if sp.issparse(part) else part, dtype=np.float64)
-
-        dense = take(X[:, :n_dense])
-        rest = X[:, n_dense:] if X.shape[1] > n_dense else None
+        dense, rest = dense_and_rest(X, n_dense)
         return dense[:, stage1_idx], dense, rest
 
     def _linear_input(self, dense: np.ndarray, rest: Any) -> Any:
@@ -133,11 +116,13 @@ class TwoStageStanceClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"class_weights name classes not among the related labels: {unknown}")
         stage1, dense, rest = self._parts(X)
         self.stage1_ = self.stage1_linear_ = None
-        if related.any() and not related.all():
-            self._fit_stage1(stage1, related)
         self.boosting_ = self.linear_ = None
-        if len(self.related_classes_) > 1:
-            self._fit_stage2(dense[related], rest[np.flatnonzero(related)] if rest is not None else None, y[related])
+        with threadpool_limits(**ONE_THREAD):
+            if related.any() and not related.all():
+                self._fit_stage1(stage1, related)
+            if len(self.related_classes_) > 1:
+                self._fit_stage2(dense[related], rest[np.flatnonzero(related)] if rest is not None else None,
+                                 y[related])
         return self
 
     def _fit_stage1(self, stage1: np.ndarray, related: np.ndarray) -> None:
@@ -159,13 +144,13 @@ class TwoStageStanceClassifier(ClassifierMixin, BaseEstimator):
     def stage_probabilities(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
         """P(related) from stage 1 (before the threshold) and the stage-2 distribution over `related_classes_`.
 
-        Small batches run the trees on one thread: OpenMP start-up per tree dominated 3-row predictions on a busy
-        2-core machine (18 s instead of 0.1 s)."""
+        One thread (see `blend.ONE_THREAD`): OpenMP start-up per tree dominated 3-row predictions on a busy 2-core
+        machine (18 s instead of 0.1 s)."""
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
         stage1, dense, rest = self._parts(X)
         n = X.shape[0]
-        with threadpool_limits(limits=1 if n < SMALL_BATCH else None, user_api="openmp"):
+        with threadpool_limits(**ONE_THREAD):
             p_related = np.full(n, float(len(self.related_classes_) > 0))
             if self.stage1_ is not None:
                 p_related = self.stage1_.predict_proba(stage1)[:, 1]
@@ -199,24 +184,26 @@ class TwoStageStanceClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[np.argmax(proba, axis=1)]
 
 
-def check_two_stage_config(config: Any) -> list[str]:
-    """Cross-section rules: a stance task, at least one dense pair builder, stage-1 blocks that exist."""
+def check_stance_model_config(config: Any) -> list[str]:
+    """Cross-section rules of the stance models: a stance task, at least one dense pair builder, and block
+    parameters (`stage1_features`, `polarity_features`) that name dense builders of the config."""
     from features.builders import BUILDERS
 
-    lines = []
+    model, lines = config.model.name, []
     if config.task != "stance":
-        lines.append("model.name: two_stage is a stance model; use it with task: stance")
+        lines.append(f"model.name: {model} is a stance model; use it with task: stance")
     dense_in_config = [s.name for s in config.feature_specs if BUILDERS.get(s.name, "features").dense_output]
     if not dense_in_config:
         dense = ", ".join(entry.name for entry in BUILDERS if entry.dense_output)
-        lines.append(f"model.name: two_stage needs at least one dense pair builder in features ({dense})")
-    for name in config.model.params.get("stage1_features") or []:
-        if name not in dense_in_config:
-            lines.append(f"model.params.stage1_features: '{name}' is not a dense pair builder in features "
-                         f"({', '.join(dense_in_config) or 'none'})")
+        lines.append(f"model.name: {model} needs at least one dense pair builder in features ({dense})")
+    for parameter in ("stage1_features", "polarity_features"):
+        for name in config.model.params.get(parameter) or []:
+            if name not in dense_in_config:
+                lines.append(f"model.params.{parameter}: '{name}' is not a dense pair builder in features "
+                             f"({', '.join(dense_in_config) or 'none'})")
     return lines
 
 
 register_estimator("two_stage", TwoStageStanceClassifier,
                    "stance: related vs unrelated, then agree/disagree/discuss (boosting + linear, class-balanced)",
-                   (*TREE_TYPES, TwoStageStanceClassifier), check_config=check_two_stage_config)
+                   (*TREE_TYPES, TwoStageStanceClassifier), check_config=check_stance_model_config)
