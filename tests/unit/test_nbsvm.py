@@ -52,3 +52,14 @@ def test_balanced_class_weight_weighs_the_rows_of_a_rare_class_up():
 def test_bad_smoothing_or_weight_is_refused_at_fit(params):
     with pytest.raises(ValueError, match=r"^alpha must be > 0 and svm_weight >= 0"):
         NBSVMClassifier(**params).fit(X, y)
+
+
+def test_a_saved_model_loads_through_the_allow_list(tmp_path):
+    import skops.io as sio
+
+    from train.estimators import ModelSpec, build_model
+    from train.safe_load import load_skops
+
+    model = build_model(ModelSpec(name="nb_svm", calibrated=True, calibration_cv=2), 0).fit(X, y)
+    sio.dump(model, tmp_path / "model.skops")
+    np.testing.assert_allclose(load_skops(tmp_path / "model.skops").predict_proba(X), model.predict_proba(X))
