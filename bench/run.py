@@ -53,6 +53,7 @@ DATASETS: dict[str, dict[str, Any]] = {
 SMOKE = {"demo": {"config": "configs/topic/recommended.yaml", "title": "demo corpus (harness check)",
                   "main": "macro_f1"}}
 RECOMMENDED = ROOT / "configs" / "topic" / "recommended.yaml"
+TOPIC_TASKS = ("topic", "multilabel_topic")
 MODEL_KEYS = ("name", "params", "class_weight", "calibrated", "calibration_ensemble")
 LEDGER = RESULTS / "test_reads.jsonl"
 HEADLINE = ("accuracy", "macro_f1", "micro_f1", "samples_f1", "subset_accuracy", "hamming_loss", "fnc_score_pct")
@@ -163,7 +164,8 @@ def bench_dataset(name: str, store: Path) -> dict[str, Any]:
         "duration_s": round(time.perf_counter() - start, 1), "machine": machine(), "versions": versions(),
         "commit": git_commit(), "rows": split["rows"], "test_digest": split["test_digest"],
         "test_reads": test_reads, "secnews": ours,
-        "recommended": recommended or {"same_as": ours["config"]} if split["task"] == "topic" else None,
+        # multi-label topic configs are topic configs too (their task reads "multilabel_topic")
+        "recommended": (recommended or {"same_as": ours["config"]}) if split["task"] in TOPIC_TASKS else None,
         "reference": reference, "ratios": _ratios(ours, reference),
     }
     if recommended:

@@ -24,6 +24,7 @@ from sklearn.svm import LinearSVC
 from core.errors import ConfigError
 from core.registry import Registry, Spec, closest
 from train.multilabel import MultiLabelClassifier, MultiLabelSpec
+from train.nbsvm import NBSVMClassifier
 
 ESTIMATORS: Registry[BaseEstimator] = Registry("model")
 
@@ -64,6 +65,8 @@ def register_estimator(name: str, cls: type[BaseEstimator], summary: str, truste
 register_estimator("logreg", LogisticRegression, "logistic regression (probabilities, interpretable)", max_iter=2000)
 register_estimator("linear_svm", LinearSVC,
                    "linear SVM (fast, strong on sparse text; `calibrated: true` for probabilities)")
+register_estimator("nb_svm", NBSVMClassifier,
+                   "linear SVM on naive-Bayes-weighted features (NB-SVM; strong on long texts)", (NBSVMClassifier,))
 register_estimator("sgd", SGDClassifier, "linear model trained by SGD (scales to large corpora)", max_iter=50,
                    tol=1e-4)
 register_estimator("passive_aggressive", SGDClassifier,
@@ -102,7 +105,7 @@ def build_model(spec: ModelSpec, seed: int, multi_label: bool = False,
         kwargs.setdefault("random_state", seed)
     if dense_layout is not None and _accepts(cls, "dense_blocks"):
         kwargs.setdefault("dense_blocks", dense_layout)
-    if spec.class_weight is not None:
+    if spec.class_weight is not None and not (multi_label and spec.multi_label.class_weight == "none"):
         if not _accepts(cls, "class_weight"):
             raise ConfigError(f"model.class_weight: {spec.name} does not support class weights")
         kwargs["class_weight"] = spec.class_weight

@@ -142,7 +142,7 @@ def test_an_unknown_model_name_lists_the_valid_names():
     with pytest.raises(ConfigError) as caught:
         parse_config(minimal(model={"name": "nope"}))
     assert str(caught.value) == ("model.name: unknown model 'nope'; valid names: complement_nb, hist_gb, linear_svm, "
-                                 "logreg, mlp, multinomial_nb, passive_aggressive, ridge, sgd, stance_cascade, "
+                                 "logreg, mlp, multinomial_nb, nb_svm, passive_aggressive, ridge, sgd, stance_cascade, "
                                  "two_stage")
 
 

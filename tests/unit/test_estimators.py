@@ -16,8 +16,9 @@ from features.union import build_features, parse_specs
 from tests.conftest import REPO
 from train.estimators import ESTIMATORS, ModelSpec, build_model, check_params, scores
 
-SPARSE_MODELS = ["logreg", "linear_svm", "sgd", "passive_aggressive", "complement_nb", "multinomial_nb", "ridge", "mlp"]
-WITH_CLASS_WEIGHT = ["logreg", "linear_svm", "sgd", "passive_aggressive", "ridge", "hist_gb"]
+SPARSE_MODELS = ["logreg", "linear_svm", "nb_svm", "sgd", "passive_aggressive", "complement_nb", "multinomial_nb",
+                 "ridge", "mlp"]
+WITH_CLASS_WEIGHT = ["logreg", "linear_svm", "nb_svm", "sgd", "passive_aggressive", "ridge", "hist_gb"]
 WITHOUT_CLASS_WEIGHT = ["complement_nb", "multinomial_nb", "mlp"]
 
 

@@ -92,6 +92,14 @@ def test_the_config_section_reaches_the_estimator():
     assert (model.fallback, model.folds, model.random_state) == ("none", 4, 7)
 
 
+def test_class_weight_none_fits_each_label_unweighted():
+    config = parse_config({"data": {"train": "x.csv", "multi_label": True}, "features": [{"name": "tfidf_word"}],
+                           "model": {"name": "linear_svm", "class_weight": "balanced",
+                                     "multi_label": {"class_weight": "none"}}})
+    assert build_model(config.model, 7, multi_label=True).estimator.class_weight is None
+    assert build_model(config.model, 7, multi_label=False).class_weight == "balanced"
+
+
 def test_an_unknown_fallback_is_a_path_addressed_config_error():
     from core.errors import ConfigError
 
