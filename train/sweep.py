@@ -28,6 +28,7 @@ from train.sweep_exec import (
     TrialResult,
     dask_client,
     run_parallel,
+    start_workers,
 )
 from train.sweep_spec import Sweep, Trial, config_hash, expand, load_sweep, set_key, trial_config
 
@@ -228,9 +229,12 @@ def run_sweep(path: str | Path, options: SweepOptions | None = None) -> SweepRes
     if options.jobs < 1:
         raise ConfigError(f"--jobs {options.jobs}: expected 1 or more")
     sweep = load_sweep(path)
+    workers = start_workers(options.jobs) if options.backend == "loky" and options.jobs > 1 else None
     uri = tracking.tracking_uri(options.tracking_uri or sweep.base.tracking.uri, sweep.base_path)
     grid = expand(sweep) if sweep.spec.strategy != "tpe" else None
     parent_id = start_parent(sweep, uri, options, len(grid) if grid is not None else None)
+    if workers is not None:
+        workers.join()  # the workers have imported the training stack while the parent run was opened
     try:  # Ctrl-C and SIGTERM raise in the main thread; a second one ends the sweep's runs KILLED at once
         with signals.guard(end_runs=lambda _runs, reason: kill_sweep(uri, parent_id, reason)):
             return _run(sweep, uri, parent_id, grid, options)

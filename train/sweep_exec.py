@@ -4,6 +4,7 @@ the parallel backends that carry them. Everything a worker needs travels in a sm
 from __future__ import annotations
 
 import os
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -123,6 +124,44 @@ def dask_client(scheduler: str | None, workers: int) -> Iterator[Any]:
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
                       host="127.0.0.1") as cluster, Client(cluster) as client:
         yield client
+
+
+def _prepare_worker() -> int:
+    """Import the training stack in a loky worker (what its first trial would otherwise import)."""
+    from importlib import import_module
+
+    import train.runner  # noqa: F401
+    from train.background_run import WARM_MODULES
+
+    for name in WARM_MODULES:
+        import_module(name)
+    return os.getpid()
+
+
+class StartingWorkers(threading.Thread):
+    """Starts `n_jobs` loky workers and imports the training stack in them, while the parent validates the sweep
+    and opens its run (a worker's first trial would otherwise pay those seconds); `pids` are the workers."""
+
+    def __init__(self, n_jobs: int) -> None:
+        super().__init__(name="secnews-start-workers", daemon=True)
+        self.n_jobs = n_jobs
+        self.pids: list[int] = []
+
+    def run(self) -> None:
+        from joblib import Parallel, delayed, parallel_config
+
+        try:
+            with parallel_config(backend="loky", n_jobs=self.n_jobs):
+                self.pids = Parallel()(delayed(_prepare_worker)() for _ in range(self.n_jobs))
+        except Exception:  # noqa: BLE001 - the trials themselves report what is wrong with the workers
+            return
+
+
+def start_workers(n_jobs: int) -> StartingWorkers:
+    """Start the loky workers in the background; join the returned thread before dispatching trials."""
+    starting = StartingWorkers(n_jobs)
+    starting.start()
+    return starting
 
 
 def run_parallel(jobs: list[TrialJob], n_jobs: int, backend: str,

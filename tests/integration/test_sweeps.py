@@ -222,6 +222,26 @@ def test_bad_sweep_options_are_one_line_and_start_no_run(mlflow_store, write_swe
 
 
 @pytest.mark.slow
+def test_parallel_trials_run_on_the_workers_started_while_the_parent_run_opened(mlflow_store, write_sweep,
+                                                                                 monkeypatch):
+    from train import sweep as sweep_module
+    from train import sweep_exec
+
+    started = []
+
+    def recording(n_jobs):
+        started.append(sweep_exec.start_workers(n_jobs))
+        return started[-1]
+
+    monkeypatch.setattr(sweep_module, "start_workers", recording)
+    result = run_sweep(write_sweep(FOUR, final_test=False), SweepOptions(jobs=2))
+    [workers] = started
+    assert len(workers.pids) == 2 and not workers.is_alive()
+    assert {int(t.worker.rsplit(":", 1)[1]) for t in result.trials} <= set(workers.pids)
+    assert [t.status for t in result.trials] == ["FINISHED"] * 4
+
+
+@pytest.mark.slow
 def test_the_dask_backend_on_a_local_cluster_gives_the_same_results_as_loky(mlflow_store, write_sweep):
     path = write_sweep(FOUR)
     loky = run_sweep(path, SweepOptions(jobs=2, backend="loky"))
