@@ -63,7 +63,7 @@ class Config(Spec):
 
     _path: Path | None = PrivateAttr(None)
     _feature_specs: list[BlockSpec] = PrivateAttr(default_factory=list)
-    _as_written: dict[str, Any] | None = PrivateAttr(None)  # the file's resolved config before --set overrides
+    _as_written: dict[str, Any] | None = PrivateAttr(None)  # the file's mapping as read, before --set overrides
     _checked_model: str | None = PrivateAttr(None)  # the model section whose parameters were last probed
 
     @model_validator(mode="after")
@@ -232,16 +232,22 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
     try:
         config = parse_config(raw, path)
         check_model_params(config)
-        config._as_written = resolved_dict(parse_config(written, path) if overrides else config)
+        config._as_written = written
     except ConfigError as exc:
         lines = [f"{path}: {line}" for line in exc.lines]
         raise ConfigError(lines[0], lines=lines) from None
     return config
 
 
-def as_written(config: Config) -> dict[str, Any] | None:
-    """The resolved config of the file before command-line overrides (None when it was not read by load_config)."""
-    return config._as_written
+def as_written(config: Config) -> Config | None:
+    """The config as its file was written, before command-line overrides (parsed on demand, without probing the
+    model): None when it was not read by load_config or when the file is valid only with its overrides."""
+    if config._as_written is None:
+        return None
+    try:
+        return parse_config(copy.deepcopy(config._as_written), config.path)
+    except ConfigError:
+        return None
 
 
 def resolved_dict(config: Config) -> dict[str, Any]:

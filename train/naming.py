@@ -74,10 +74,10 @@ def overrides_of(config: Any) -> dict[str, Any]:
     written = as_written(config)
     if written is None:  # built from data (a sweep trial), not by load_config: read the file as written
         try:
-            written = resolved_dict(load_config(config.path))
+            written = load_config(config.path)
         except (ConfigError, OSError):
             return {}
-    return differences(written, resolved_dict(config))
+    return differences(resolved_dict(written), resolved_dict(config))
 
 
 def run_name(config: Any) -> str:

@@ -33,3 +33,16 @@ def test_differences_ignore_tracking_settings():
 def test_params_leave_out_the_runs_own_name_and_tags():
     resolved = {"model": {"name": "logreg"}, "tracking": {"run_name": "x", "tags": {"team": "red"}, "log_model": True}}
     assert params(resolved) == {"model.name": "logreg", "tracking.log_model": "True"}
+
+
+def test_a_run_is_named_after_its_overrides_even_when_the_file_needs_them(tmp_path):
+    from train.config import load_config
+    from train.naming import run_name
+
+    path = tmp_path / "partial.yaml"
+    path.write_text("features:\n  - name: tfidf_word\n", encoding="utf-8")  # no data section: --set supplies it
+    assert run_name(load_config(path, ["data.demo=topic"])) == "partial"
+    full = tmp_path / "full.yaml"
+    full.write_text("data: {demo: topic}\nfeatures:\n  - name: tfidf_word\n", encoding="utf-8")
+    assert run_name(load_config(full, ["model.params.C=2"])) == "full · C=2"
+    assert run_name(load_config(full)) == "full"
