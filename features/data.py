@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +40,12 @@ class Prepared:
 
     def rows(self, split: str) -> pd.DataFrame:
         """The rows a split is fitted or scored on: for `train`, followed by its short copies (`data.short_copies`)."""
-        frame = getattr(self, split)
-        return with_short_copies(frame, self.text_columns, self.short_copies) if split == "train" else frame
+        return self.training_rows if split == "train" else getattr(self, split)
+
+    @cached_property
+    def training_rows(self) -> pd.DataFrame:
+        """The training split followed by its short copies, made once per Prepared (X and y both read it)."""
+        return with_short_copies(self.train, self.text_columns, self.short_copies)
 
     def X(self, split: str) -> pd.DataFrame:
         return self.rows(split)[self.text_columns]
@@ -377,12 +382,11 @@ def prepare(data: DataSpec, task: Task, seed: int,
         raise DataError(f"data.short_copies: title copies need two text columns (title first, body last); "
                         f"text_columns is {text}")
     columns = [*text, label]
+    training_rows = with_short_copies(train, text, kinds)
     if kinds:
-        summary["short_copies"] = {"kinds": list(kinds),
-                                   "rows": len(with_short_copies(train, text, kinds)) - len(train)}
+        summary["short_copies"] = {"kinds": list(kinds), "rows": len(training_rows) - len(train)}
     return Prepared(train, test, text, label, data.multi_label, group, summary,
-                    {"train": digest(with_short_copies(train, text, kinds), columns), "test": digest(test, columns)},
-                    sources, warnings, kinds)
+                    {"train": digest(training_rows, columns), "test": digest(test, columns)}, sources, warnings, kinds)
 
 
 def dev_split(data: Prepared, dev_size: float, seed: int) -> Prepared:

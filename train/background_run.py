@@ -28,7 +28,7 @@ def warm_up() -> None:
     """
     global _warming
     if _warming is None:
-        _warming = threading.Thread(target=_import_all, name="secnews-warm-up", daemon=True)
+        _warming = threading.Thread(target=import_all, name="secnews-warm-up", daemon=True)
         _warming.start()
 
 
@@ -40,7 +40,8 @@ def settle() -> None:
             thread.join()
 
 
-def _import_all() -> None:
+def import_all() -> None:
+    """Import WARM_MODULES (stopping at the first that fails: its real import later reports the problem)."""
     from importlib import import_module
 
     for name in WARM_MODULES:

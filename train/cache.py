@@ -77,33 +77,32 @@ def _transform(key: str, split_digest: str, features: Any, X: Any) -> Any:
     return features.transform(X)
 
 
+def _call(function: Any, ignore: list[str], *args: Any) -> tuple[Any, bool]:
+    """(result, was it in the cache?) of `function(*args)` memoized in the active folder."""
+    from joblib import Memory
+
+    cached = Memory(active_dir(), verbose=0).cache(function, ignore=ignore)
+    hit = cached.check_call_in_cache(*args)
+    return cached(*args), hit
+
+
 def fit_transform(config: Any, features: Any, X: Any, y: Any, train_digest: str, dense: bool,
                   text_columns: list[str]) -> tuple[Any, Any, bool | None]:
     """(fitted union, training matrix, cache hit?) — hit is None when the cache is off."""
-    folder = active_dir()
-    if folder is None:
+    if active_dir() is None:
         return features, features.fit_transform(X, y), None
-    from joblib import Memory
-
-    cached = Memory(folder, verbose=0).cache(_fit_transform, ignore=["features", "X", "y"])
     key = feature_key(config, train_digest, text_columns, dense)
-    hit = cached.check_call_in_cache(key, features, X, y)
-    fitted, matrix = cached(key, features, X, y)
+    (fitted, matrix), hit = _call(_fit_transform, ["features", "X", "y"], key, features, X, y)
     return fitted, matrix, hit
 
 
 def transform(config: Any, features: Any, X: Any, train_digest: str, split_digest: str, dense: bool,
               text_columns: list[str]) -> tuple[Any, bool | None]:
     """(matrix of a scored split, cache hit?) for a union fitted on the training split `train_digest`."""
-    folder = active_dir()
-    if folder is None:
+    if active_dir() is None:
         return features.transform(X), None
-    from joblib import Memory
-
-    cached = Memory(folder, verbose=0).cache(_transform, ignore=["features", "X"])
     key = feature_key(config, train_digest, text_columns, dense)
-    hit = cached.check_call_in_cache(key, split_digest, features, X)
-    return cached(key, split_digest, features, X), hit
+    return _call(_transform, ["features", "X"], key, split_digest, features, X)
 
 
 def size_bytes(folder: Path) -> int:

@@ -266,7 +266,7 @@ def check_model_params(config: Config) -> None:
     from features.union import dense_layout
     from train.estimators import build_model, check_params
 
-    checked = json.dumps([config.model.model_dump(mode="json"), config.seed, config.data.multi_label,
+    checked = json.dumps([config.task, config.model.model_dump(mode="json"), config.seed, config.data.multi_label,
                           [spec.model_dump(mode="json") for spec in config.feature_specs]], sort_keys=True)
     if checked == config._checked_model:
         return

@@ -128,13 +128,10 @@ def dask_client(scheduler: str | None, workers: int) -> Iterator[Any]:
 
 def _prepare_worker() -> int:
     """Import the training stack in a loky worker (what its first trial would otherwise import)."""
-    from importlib import import_module
-
     import train.runner  # noqa: F401
-    from train.background_run import WARM_MODULES
+    from train.background_run import import_all
 
-    for name in WARM_MODULES:
-        import_module(name)
+    import_all()
     return os.getpid()
 
 
