@@ -61,6 +61,7 @@ class PendingRun:
         self.nested, self.first_logs, self.guard = nested, first_logs, guard
         self.parent_run_id = _active_run_id() if nested else None
         self.run_id: str | None = None
+        self.experiment_id: str | None = None
         self._error: BaseException | None = None
         self._active: Any = None
         self._thread = threading.Thread(target=self._open, name="secnews-tracking", daemon=True)
@@ -79,7 +80,7 @@ class PendingRun:
             with self.guard.opening:  # a hard stop (second Ctrl-C) waits for this, so it can end the run
                 run = mlflow.start_run(experiment_id=experiment_id, run_name=self.run_name, tags=self.tags,
                                        parent_run_id=self.parent_run_id)
-                self.run_id = run.info.run_id
+                self.run_id, self.experiment_id = run.info.run_id, experiment_id
                 self.guard.open_runs.append((self.uri, self.run_id))
             if self.first_logs is not None:
                 self.first_logs()
@@ -98,6 +99,11 @@ class PendingRun:
 
             self._active = mlflow.start_run(run_id=self.run_id, nested=self.nested)
         return self._active
+
+    def finish(self, final: Callable[[str], Any]) -> Any:
+        """Apply the final logs (`train.run_logs.FinalLogs`) to the run, here; returns what they produced."""
+        self.wait()
+        return final(self.run_id)
 
     def end(self, status: str, reason: str | None = None) -> None:
         """End the run with a status (and the reason as its `error` tag); nothing to do if it never opened."""
@@ -134,9 +140,14 @@ def _active_run_id() -> str | None:
 
 @contextmanager
 def background_run(uri: str, experiment: str, run_name: str | None, tags: dict[str, str], nested: bool = False,
-                   first_logs: Callable[[], None] | None = None) -> Iterator[PendingRun]:
+                   first_logs: Callable[[], None] | None = None,
+                   helper_process: bool = False) -> Iterator[PendingRun]:
     """Open a run in the background and guarantee it ends: FINISHED, FAILED (error recorded as a tag) or KILLED
     on a signal. `first_logs` runs in the background thread right after the run is created (params, inputs).
+
+    With `helper_process` the run lives in a helper process instead (`train.tracking_process`): MLflow is then
+    never imported here, and its imports and logging run on another core without holding this interpreter's
+    lock. Its `wait()` makes no run active here: the final logs go through `finish()` on either kind of run.
 
     Signals are handled by `train.signals` for the whole run: SIGINT/SIGTERM end it KILLED with the reason,
     also when an estimator swallowed the KeyboardInterrupt (the run is then not recorded as finished).
@@ -144,7 +155,12 @@ def background_run(uri: str, experiment: str, run_name: str | None, tags: dict[s
     from train import signals, tracking
 
     with signals.guard(tracking.end_runs_killed) as guard:
-        pending = PendingRun(uri, experiment, run_name, tags, nested, first_logs, guard)
+        if helper_process:
+            from train.tracking_process import ProcessRun
+
+            pending: Any = ProcessRun(uri, experiment, run_name, tags, first_logs, guard)
+        else:
+            pending = PendingRun(uri, experiment, run_name, tags, nested, first_logs, guard)
         try:
             yield pending
             pending.wait()

@@ -118,6 +118,9 @@ def train(
                                                   "tcp://10.0.0.5:8786 (default: a LocalCluster)")] = None,
 ) -> None:
     """Train and evaluate the model a config describes, and log the run to MLflow."""
+    from train import tracking_process
+
+    tracking_process.prestart()  # MLflow's imports start now, on another core, while we read the config and data
     from train.config import load_config
     from train.runner import run_training
     from train.tracking import default_store_note
@@ -536,6 +539,13 @@ def cache_clear(cache_dir: CacheDirOption = None) -> None:
 
 def main() -> None:
     """Console-script entry point: user errors become one line each on stderr and exit code 2."""
+    from train.short_lived import short_lived
+
+    with short_lived():
+        _main()
+
+
+def _main() -> None:
     from core.errors import SecnewsError
 
     try:

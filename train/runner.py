@@ -18,10 +18,11 @@ from sklearn.preprocessing import MultiLabelBinarizer
 
 from features.data import Prepared, dev_split, prepare, read_raw
 from features.union import build_features, dense_layout
-from train import background_run, cache, evaluate, naming, signals
+from train import background_run, cache, evaluate, naming, signals, tracking_process
 from train.config import Config, check_model_params, resolved_dict
-from train.estimators import ESTIMATORS, build_model, scores
+from train.estimators import ESTIMATORS, blas_threads, build_model, scores
 from train.preflight import check_fit_data, vocabulary_errors
+from train.run_logs import DatasetInput, FinalLogs, FirstLogs, ModelToLog
 
 
 class Reporter(Protocol):
@@ -100,7 +101,7 @@ def fit_pipeline(config: Config, data: Prepared, reporter: Reporter) -> Fitted:
         timings["vectorize_time_s"] = time.perf_counter() - start
         if hit is not None:
             timings["feature_cache_hit"] = float(hit)
-    with reporter.stage("fit"):
+    with reporter.stage("fit"), blas_threads(dense):
         start = time.perf_counter()
         model.fit(X_train, y_train, **group_argument(model, data, config.task_component))
         signals.check()  # the estimator may have swallowed Ctrl-C (MLPClassifier does): keep no half-done fit
@@ -111,7 +112,8 @@ def fit_pipeline(config: Config, data: Prepared, reporter: Reporter) -> Fitted:
     # once, for both the predictions and the class scores (a sweep trial finds it in the feature cache)
     X_test, test_hit = cache.transform(config, features, data.X("test"), data.digests["train"],
                                        data.digests["test"], dense, data.text_columns)
-    y_pred = model.predict(X_test)
+    with blas_threads(dense):
+        y_pred = model.predict(X_test)
     elapsed = time.perf_counter() - start
     if test_hit is not None:
         timings["scored_split_cache_hit"] = float(test_hit)
@@ -191,12 +193,6 @@ def evaluate_fit(config: Config, data: Prepared, fitted: Fitted, out: Path, spli
     return metrics
 
 
-def model_size_bytes(pipeline: Pipeline) -> int:
-    import skops.io as sio
-
-    return len(sio.dumps(pipeline))
-
-
 def run_tags(config: Config) -> dict[str, str]:
     from train import tracking
 
@@ -210,31 +206,25 @@ def run_tags(config: Config) -> dict[str, str]:
     return tags
 
 
-def log_fitted_model(config: Config, pipeline: Pipeline, columns: list[str], classes: list[str], label_column: str,
-                     example: Any) -> str:
-    """Log a fitted pipeline as a secnews model (metadata, signature, example predictions); returns its URI."""
-    from train import tracking
+def model_to_log(config: Config, pipeline: Pipeline, columns: list[str], classes: list[str], label_column: str,
+                 example: Any) -> ModelToLog:
+    """A fitted pipeline as a secnews model to log: metadata, signature inputs and example predictions."""
     from train.predict import SecnewsModel
 
     meta = {"task": config.task, "input_columns": columns, "classes": classes, "label_column": label_column,
             "experiment": config.experiment_name}
     example = example.head(3).reset_index(drop=True)
     model = SecnewsModel(pipeline, config.task_component, columns, classes)
-    return tracking.log_model(pipeline, example, model.predict_table(example), meta,
-                              accept_text=config.task_component.accepts_lone_text)
+    return ModelToLog(pipeline, example, model.predict_table(example), meta, config.task_component.accepts_lone_text)
 
 
-def register_version(config: Config, model_uri: str | None, run_id: str) -> str | None:
-    """Register the logged model when the config asks for it; returns 'NAME/VERSION'."""
-    if not (model_uri and config.tracking.register_as):
-        return None
-    import mlflow
-
-    from train.registration import register
-
-    registered = f"{config.tracking.register_as}/{register(model_uri, config.tracking.register_as, run_id)}"
-    mlflow.set_tag("secnews.registered_as", registered)
-    return registered
+def first_logs(config: Config, data: Prepared, resolved: dict[str, Any], evaluate_on: str) -> FirstLogs:
+    """What is known before fitting: logged by the tracking thread or process while the model fits."""
+    datasets = [DatasetInput(getattr(data, split), f"{config.experiment_name}-{context}",
+                             data.sources.get(split, data.sources["train"]), data.digests[split], data.label_column,
+                             context)
+                for split, context in (("train", "train"), ("test", evaluate_on))]
+    return FirstLogs(resolved, naming.params(resolved), data.summary, datasets)
 
 
 def run_training(config: Config, reporter: Reporter | None = None,
@@ -254,9 +244,11 @@ def run_training(config: Config, reporter: Reporter | None = None,
     check_model_params(config)
     uri = tracking.tracking_uri(config.tracking.uri, config.path)
     tracking.check_store(uri)  # an unreachable server fails now, not after loading data
+    helper = tracking_process.wanted(nested=False)
     with reporter.stage("load"):
         raw = read_raw(config.data, config.task_component)
-    background_run.warm_up()  # MLflow and skops import while the data is validated and the model fits
+    if not helper:
+        background_run.warm_up()  # MLflow and skops import in a thread while the data is validated and fitted
     with reporter.stage("validate"):
         data = prepare(config.data, config.task_component, config.seed, raw)
     for message in data.warnings:
@@ -267,22 +259,9 @@ def run_training(config: Config, reporter: Reporter | None = None,
         data = dev_split(data, config.data.split.dev_size, config.seed)
 
     tags = run_tags(config)
-    resolved = resolved_dict(config)
-
-    def first_logs() -> None:
-        """What is known before fitting, logged from the tracking thread while the main thread fits."""
-        import mlflow
-
-        mlflow.log_dict(resolved, "config.yaml")
-        mlflow.log_params(naming.params(resolved))
-        mlflow.log_dict(data.summary, "data/summary.json")
-        for split, context in (("train", "train"), ("test", evaluate_on)):
-            tracking.log_dataset(getattr(data, split), f"{config.experiment_name}-{context}",
-                                 data.sources.get(split, data.sources["train"]), data.digests[split],
-                                 data.label_column, context)
-
     with background_run.background_run(uri, config.experiment_name, naming.run_name(config), tags,
-                                       first_logs=first_logs) as pending, tempfile.TemporaryDirectory() as tmp:
+                                       first_logs=first_logs(config, data, resolved_dict(config), evaluate_on),
+                                       helper_process=helper) as pending, tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         dev = {}
         if config.eval.dev_split and evaluate_on == "test":
@@ -293,20 +272,13 @@ def run_training(config: Config, reporter: Reporter | None = None,
             metrics = evaluate_fit(config, data, fitted, out, evaluate_on)
             metrics.update(dev)
         with reporter.stage("log"):
-            run = pending.wait()
-            import mlflow
-
-            mlflow.log_artifacts(tmp, "evaluation")
-            model_uri = (log_fitted_model(config, fitted.pipeline, data.text_columns, fitted.classes, data.label_column,
-                                          data.X("test")) if config.tracking.log_model else None)
-            size = tracking.model_file_size(model_uri) if model_uri else None
-            if size is None and evaluate_on == "test":  # a sweep trial's size would cost a serialization
-                size = model_size_bytes(fitted.pipeline)
-            if size is not None:
-                metrics["model_size_bytes"] = float(size)
-            tracking.log_metrics(metrics)
-            mlflow.set_tag(naming.DESCRIPTION_TAG, naming.describe(config, data, metrics, evaluate_on))
-            registered = register_version(config, model_uri, run.info.run_id)
+            model = (model_to_log(config, fitted.pipeline, data.text_columns, fitted.classes, data.label_column,
+                                  data.X("test")) if config.tracking.log_model else None)
+            outcome = pending.finish(FinalLogs(
+                tmp, metrics, model,
+                size_of=fitted.pipeline if model is None and evaluate_on == "test" else None,  # not per trial
+                description=naming.describe(config, data, metrics, evaluate_on),
+                register_as=config.tracking.register_as))
         artifacts = sorted(p.name for p in out.iterdir())
-    return RunResult(run.info.run_id, config.experiment_name, run.info.experiment_id, uri, model_uri,
-                     metrics, artifacts, registered)
+    return RunResult(pending.run_id, config.experiment_name, pending.experiment_id, uri, outcome.model_uri,
+                     outcome.metrics, artifacts, outcome.registered)

@@ -305,7 +305,8 @@ def _tracked_run(config: Config, plan: StreamPlan, backend: Backend, reporter: A
     import mlflow
 
     from train import tracking
-    from train.runner import RunResult, log_fitted_model, register_version, run_tags
+    from train.run_logs import FinalLogs
+    from train.runner import RunResult, model_to_log, run_tags
 
     uri = tracking.tracking_uri(config.tracking.uri, config.path)
     tracking.use_store(uri)
@@ -328,16 +329,9 @@ def _tracked_run(config: Config, plan: StreamPlan, backend: Backend, reporter: A
         metrics.update({"predict_rows_per_s": rate, "train_rows": float(plan.rows["train"]),
                         "test_rows": float(len(y_true)), "peak_rss_bytes": peak_rss_bytes()})
         with reporter.stage("log"):
-            mlflow.log_artifacts(tmp, "evaluation")
-            model_uri = None
-            if config.tracking.log_model:
-                model_uri = log_fitted_model(config, pipeline, list(plan.columns.text), plan.classes,
-                                             plan.columns.label, head)
-            size = tracking.model_file_size(model_uri) if model_uri else None
-            if size is not None:
-                metrics["model_size_bytes"] = float(size)
-            tracking.log_metrics(metrics)
-            registered = register_version(config, model_uri, run.info.run_id)
+            model = (model_to_log(config, pipeline, list(plan.columns.text), plan.classes, plan.columns.label, head)
+                     if config.tracking.log_model else None)
+            outcome = FinalLogs(tmp, metrics, model, register_as=config.tracking.register_as)(run.info.run_id)
         artifacts = sorted(p.name for p in out.iterdir())
-    return RunResult(run.info.run_id, config.experiment_name, run.info.experiment_id, uri, model_uri, metrics,
-                     artifacts, registered)
+    return RunResult(run.info.run_id, config.experiment_name, run.info.experiment_id, uri, outcome.model_uri,
+                     outcome.metrics, artifacts, outcome.registered)

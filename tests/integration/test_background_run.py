@@ -62,3 +62,62 @@ def test_a_nested_background_run_is_a_child_of_the_active_run(mlflow_store):
     runs = {run.info.run_id: run for run in mlflow_store.runs()}
     assert runs[child.info.run_id].data.tags["mlflow.parentRunId"] == parent.info.run_id
     assert {run.info.status for run in runs.values()} == {"FINISHED"}
+
+
+# --- the same run owned by a helper process (what `secnews train` uses when it has not imported MLflow) ---
+
+def _first_logs(params):
+    from train.run_logs import FirstLogs
+
+    return FirstLogs({"model": {"name": "logreg"}}, params, {"rows": 3})
+
+
+def test_a_helper_process_run_logs_everything_and_finishes(mlflow_store, tmp_path):
+    import os
+
+    from train.run_logs import FinalLogs
+    from train.tracking_process import ProcessRun
+
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "report.txt").write_text("per-class report", encoding="utf-8")
+    with _open(mlflow_store, first_logs=_first_logs({"model.name": "logreg"}), helper_process=True) as pending:
+        assert isinstance(pending, ProcessRun)
+        outcome = pending.finish(FinalLogs(str(reports), {"accuracy": 0.75}, description="a test run"))
+        helper_pid = pending._process.pid
+    assert helper_pid != os.getpid()
+    assert outcome.metrics == {"accuracy": 0.75} and outcome.model_uri is None
+    [stored] = mlflow_store.runs()
+    assert stored.info.run_id == pending.run_id
+    assert stored.info.experiment_id == pending.experiment_id
+    assert stored.info.status == "FINISHED"
+    assert stored.data.params == {"model.name": "logreg"}
+    assert stored.data.metrics == {"accuracy": 0.75}
+    assert stored.data.tags["mlflow.note.content"] == "a test run"
+    assert stored.data.tags["who"] == "test"
+    listed = {a.path for a in mlflow_store.client.list_artifacts(stored.info.run_id, "evaluation")}
+    assert listed == {"evaluation/report.txt"}
+    assert not pending._process.is_alive()
+
+
+def test_a_helper_process_run_ends_failed_with_the_trainers_error(mlflow_store):
+    with pytest.raises(ValueError, match="the fit broke"), \
+            _open(mlflow_store, first_logs=_first_logs({"a": "1"}), helper_process=True):
+        raise ValueError("the fit broke")
+    [stored] = mlflow_store.runs()
+    assert stored.info.status == "FAILED"
+    assert stored.data.tags["error"] == "ValueError: the fit broke"
+
+
+def test_first_logs_failing_in_the_helper_reach_the_trainer_and_fail_the_run(mlflow_store, tmp_path):
+    from mlflow.exceptions import MlflowException
+
+    from train.run_logs import FinalLogs
+
+    with pytest.raises(MlflowException, match="Invalid value"), \
+            _open(mlflow_store, first_logs=_first_logs({"bad!name": "1"}), helper_process=True) as pending:
+        pending.finish(FinalLogs(str(tmp_path / "nothing"), {"accuracy": 0.5}))
+    [stored] = mlflow_store.runs()
+    assert stored.info.status == "FAILED"
+    assert "bad!name" in stored.data.tags["error"]
+    assert stored.data.metrics == {}

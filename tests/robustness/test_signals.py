@@ -176,3 +176,22 @@ def test_a_swallowed_interrupt_in_a_nested_run_ends_child_and_parent_killed(mlfl
         assert runs[run_id].info.status == "KILLED"
         assert runs[run_id].data.tags["error"] == "interrupted by SIGINT (Ctrl-C)"
     assert runs[child.info.run_id].data.tags["mlflow.parentRunId"] == parent.info.run_id
+
+
+def test_a_trainer_killed_outright_has_its_run_ended_killed_by_the_tracking_helper(tmp_path, mlflow_store):
+    """SIGKILL cannot be handled: the helper process that owns the run sees its trainer gone and ends the run."""
+    from train.tracking_process import ORPHANED
+
+    config = write_tiny(tmp_path)
+    process, markers, scratch = _start("term", tmp_path, mlflow_store, config)
+    _wait_for(markers / "holding", process)
+    _wait_for_run(mlflow_store, process)
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=BOUND_S)
+    deadline = time.monotonic() + BOUND_S
+    while _only_run(mlflow_store).info.status == "RUNNING":
+        assert time.monotonic() < deadline, "the run was left RUNNING"
+        time.sleep(0.05)
+    run = _only_run(mlflow_store)
+    assert run.info.status == "KILLED"
+    assert run.data.tags["error"] == ORPHANED
