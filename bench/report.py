@@ -112,6 +112,10 @@ def overhead_section(data: dict[str, Any]) -> list[str]:
     lines += [
         f"| ACLED (8.2k train) train wall (s) | {small['secnews']['wall_s']} | {small['plain']['wall_s']} | "
         f"+{small['fixed_cost_s']} s | <= +1.5 s: {mark('small_fixed_cost_s<=1.5')} |",
+        *([f"| ACLED train wall vs the plain script with one BLAS thread (s) | {small['secnews']['wall_s']} | "
+           f"{small['plain_one_blas_thread_wall_s']} | +{small['fixed_cost_vs_plain_one_blas_thread_s']} s | "
+           "(what tracking, validation and artifacts cost: secnews fits sparse-input models with one BLAS "
+           "thread) |"] if "plain_one_blas_thread_wall_s" in small else []),
         *([f"| ACLED train CPU, user + system (s) | {small['cpu_s']['secnews']} | {small['cpu_s']['plain']} | "
            f"+{round(small['cpu_s']['secnews'] - small['cpu_s']['plain'], 2)} s | (less sensitive to a busy machine) |"]
           if "cpu_s" in small else []),
