@@ -183,3 +183,21 @@ def test_multi_label_models_calibrate_each_label_themselves():
     model = build_model(ModelSpec(name="linear_svm", calibrated=True), 0, multi_label=True)
     assert isinstance(model, MultiLabelClassifier)
     assert not isinstance(model.estimator, CalibratedClassifierCV)
+
+
+def test_models_on_sparse_features_run_with_one_blas_thread_and_dense_ones_keep_the_default():
+    from threadpoolctl import threadpool_info
+
+    from train.estimators import blas_threads
+
+    def blas_limits():
+        return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+    default = blas_limits()
+    if not default:
+        pytest.skip("no BLAS library reports its threads here")
+    with blas_threads(dense_input=False):
+        assert set(blas_limits()) == {1}
+    assert blas_limits() == default
+    with blas_threads(dense_input=True):
+        assert blas_limits() == default
