@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from joblib import Parallel, delayed
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.svm import LinearSVC
@@ -34,7 +35,8 @@ class NBSVMClassifier(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, C: float = 1.0, alpha: float = 1.0, svm_weight: float = 0.0, class_weight: Any = None,
-                 max_iter: int = 1000, tol: float = 1e-4, random_state: int | None = None) -> None:
+                 max_iter: int = 1000, tol: float = 1e-4, random_state: int | None = None,
+                 n_jobs: int | None = None) -> None:
         self.C = C
         self.alpha = alpha
         self.svm_weight = svm_weight
@@ -42,6 +44,7 @@ class NBSVMClassifier(ClassifierMixin, BaseEstimator):
         self.max_iter = max_iter
         self.tol = tol
         self.random_state = random_state
+        self.n_jobs = n_jobs
 
     def _binary_svm(self, positive_weight: float, negative_weight: float) -> LinearSVC:
         return LinearSVC(C=self.C, class_weight={True: positive_weight, False: negative_weight}, max_iter=self.max_iter,
@@ -59,24 +62,29 @@ class NBSVMClassifier(ClassifierMixin, BaseEstimator):
                    if self.class_weight is not None else np.ones(len(self.classes_)))
         present = (X > 0).astype(np.float64) if sparse.issparse(X) else (np.asarray(X) > 0).astype(np.float64)
         problems = self.classes_[1:] if len(self.classes_) == 2 else self.classes_
-        coefs, intercepts = [], []
-        for cls in problems:
-            positives = y == cls
-            ratio = log_count_ratio(present, positives, self.alpha)
-            scaled = X.multiply(ratio).tocsr() if sparse.issparse(X) else X * ratio
-            index = int(np.searchsorted(self.classes_, cls))
-            negative = weights[0] if len(self.classes_) == 2 else 1.0
-            svm = self._binary_svm(weights[index], negative).fit(scaled, positives)
-            coef, intercept = svm.coef_.ravel() * ratio, svm.intercept_[0]
-            if self.svm_weight > 0:  # add a plain SVM's margins: keeps rare classes, whose ratios are noisy, sound
-                plain = self._binary_svm(weights[index], negative).fit(X, positives)
-                coef = coef + self.svm_weight * plain.coef_.ravel()
-                intercept = intercept + self.svm_weight * plain.intercept_[0]
-            coefs.append(coef)
-            intercepts.append(intercept)
+        negative = weights[0] if len(self.classes_) == 2 else 1.0
+        # one problem per class, in threads: liblinear releases the GIL, and each problem is deterministic
+        fitted = Parallel(n_jobs=self.n_jobs, prefer="threads")(
+            delayed(self._fit_class)(X, present, y == cls, weights[int(np.searchsorted(self.classes_, cls))],
+                                     negative)
+            for cls in problems)
+        coefs, intercepts = [coef for coef, _ in fitted], [intercept for _, intercept in fitted]
         self.coef_ = np.vstack(coefs)
         self.intercept_ = np.asarray(intercepts)
         return self
+
+    def _fit_class(self, X: Any, present: Any, positives: np.ndarray, positive_weight: float,
+                   negative_weight: float) -> tuple[np.ndarray, float]:
+        """The weights and intercept of one class's problem (class rows against the rest)."""
+        ratio = log_count_ratio(present, positives, self.alpha)
+        scaled = X.multiply(ratio).tocsr() if sparse.issparse(X) else X * ratio
+        svm = self._binary_svm(positive_weight, negative_weight).fit(scaled, positives)
+        coef, intercept = svm.coef_.ravel() * ratio, svm.intercept_[0]
+        if self.svm_weight > 0:  # add a plain SVM's margins: keeps rare classes, whose ratios are noisy, sound
+            plain = self._binary_svm(positive_weight, negative_weight).fit(X, positives)
+            coef = coef + self.svm_weight * plain.coef_.ravel()
+            intercept = intercept + self.svm_weight * plain.intercept_[0]
+        return coef, intercept
 
     def decision_function(self, X: Any) -> np.ndarray:
         """Per-class margins (rows x classes); one column, the second class's, for two classes."""
