@@ -77,7 +77,7 @@ def tune(config_path: str, feature_sets: list[str], model_sets: list[str], base:
     """Every (features, model) combination scored on the dev split; vectorizes once per feature set."""
     config = load_config(config_path, base)
     data = prepare(config.data, config.task_component, config.seed, read_raw(config.data, config.task_component))
-    dev = dev_split(data, config.data.split.dev_size, config.seed)
+    dev = dev_split(data, config.data.split.dev_size, config.seed, config.task_component)
     print(f"dev split: fit {len(dev.train)} rows, dev {len(dev.test)} rows (test split not read)", flush=True)
     rows = []
     if reference:

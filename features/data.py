@@ -389,19 +389,31 @@ def prepare(data: DataSpec, task: Task, seed: int,
                     {"train": digest(training_rows, columns), "test": digest(test, columns)}, sources, warnings, kinds)
 
 
-def dev_split(data: Prepared, dev_size: float, seed: int) -> Prepared:
+DEV_GROUP = "__secnews_dev_group__"  # a task's own group ids, held in the frame only while the dev part is cut
+
+
+def dev_split(data: Prepared, dev_size: float, seed: int, task: Any = None) -> Prepared:
     """Hold out a dev part of the training split for tuning, grouped when a group column exists.
 
+    With a `task`, its groups of training rows (`Task.fit_groups`, the ones a model's inner folds keep whole)
+    decide instead: for stance these are stories (claims and bodies joined by their pairs), since pairs that share
+    a claim or a body across the two sides make a dev score optimistic.
     Short copies (`data.short_copies`) are made of the fitting part only, after the hold-out, so no title of a dev
     row is trained on.
 
     The returned Prepared has the fitting part as `train` and the dev part as `test`; the real test split
     is not touched.
     """
-    grouped = data.group_column if data.group_column in data.train.columns else None
+    frame, grouped = data.train, data.group_column if data.group_column in data.train.columns else None
+    groups = None if task is None else task.fit_groups(data.train, data.group_column, data.text_columns,
+                                                       data.label_column)
+    if groups is not None:
+        frame, grouped = data.train.assign(**{DEV_GROUP: np.asarray(groups)}), DEV_GROUP
     stratify = None if grouped or data.multi_label else data.label_column
-    fit_part, dev_part = _hold_out(data.train, dev_size, seed, group=grouped, stratify=stratify,
+    fit_part, dev_part = _hold_out(frame, dev_size, seed, group=grouped, stratify=stratify,
                                    size_key="data.split.dev_size")
+    if groups is not None:
+        fit_part, dev_part = fit_part.drop(columns=DEV_GROUP), dev_part.drop(columns=DEV_GROUP)
     columns = [*data.text_columns, data.label_column]
     fitted_rows = with_short_copies(fit_part, data.text_columns, data.short_copies)
     return replace(data, train=fit_part, test=dev_part, warnings=[],

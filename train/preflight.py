@@ -15,7 +15,8 @@ def fit_rows(config: Any, data: Prepared) -> int:
     """The fewest documents any fit of this run sees: the training split, or its dev-fit part when tuning."""
     rows = len(data.train)
     if config.eval.dev_split:
-        rows = min(rows, len(dev_split(data, config.data.split.dev_size, config.seed).train))
+        rows = min(rows, len(dev_split(data, config.data.split.dev_size, config.seed,
+                                         config.task_component).train))
     return rows
 
 

@@ -150,7 +150,7 @@ def score(config: Config, data: Prepared, fitted: Fitted) -> dict[str, float]:
 
 def dev_metrics(config: Config, data: Prepared) -> dict[str, float]:
     """Fit on the training split minus a grouped dev part and score the dev part (`dev_` prefix)."""
-    dev = dev_split(data, config.data.split.dev_size, config.seed)
+    dev = dev_split(data, config.data.split.dev_size, config.seed, config.task_component)
     fitted = fit_pipeline(config, dev, SilentReporter())
     metrics = score(config, dev, fitted)
     metrics.update({"rows": float(len(dev.test)), "fit_time_s": fitted.timings["fit_time_s"]})
@@ -256,7 +256,7 @@ def run_training(config: Config, reporter: Reporter | None = None,
     reporter.summary(data.summary)
     check_fit_data(config, data)
     if evaluate_on == "dev":
-        data = dev_split(data, config.data.split.dev_size, config.seed)
+        data = dev_split(data, config.data.split.dev_size, config.seed, config.task_component)
 
     tags = run_tags(config)
     with background_run.background_run(uri, config.experiment_name, naming.run_name(config), tags,

@@ -187,6 +187,31 @@ def test_the_dev_split_keeps_each_body_on_one_side() -> None:
     assert len(dev.train) + len(dev.test) == len(frame)
 
 
+def test_with_the_stance_task_the_dev_split_keeps_each_story_on_one_side() -> None:
+    """A claim related to bodies on both sides would let the dev part score claims the fit has seen."""
+    from train.tasks import get_task
+    from train.tasks.stance.stories import story_groups
+
+    rows = []
+    for story in range(12):  # each story: one claim related to three bodies, plus an unrelated pair elsewhere
+        for body in range(3):
+            rows.append({"headline": f"claim {story}", "body": f"body {story}-{body}", "body_id": f"{story}-{body}",
+                         "stance": "discuss"})
+        rows.append({"headline": f"claim {story}", "body": f"body {(story + 1) % 12}-0",
+                     "body_id": f"{(story + 1) % 12}-0", "stance": "unrelated"})
+    frame = pd.DataFrame(rows)
+    data = Prepared(frame, frame.head(2), COLUMNS, "stance", False, "body_id", {}, {}, {})
+    dev = dev_split(data, 0.25, seed=1, task=get_task("stance"))
+    related_claims = [set(part[part["stance"] != "unrelated"]["headline"]) for part in (dev.train, dev.test)]
+    assert related_claims[0].isdisjoint(related_claims[1])
+    stories = story_groups(frame["headline"].to_numpy(), frame["body_id"].to_numpy(),
+                           (frame["stance"] != "unrelated").to_numpy())
+    story_of = dict(zip(frame["body_id"], stories, strict=False))
+    assert {story_of[b] for b in dev.train["body_id"]}.isdisjoint(story_of[b] for b in dev.test["body_id"])
+    assert len(dev.train) + len(dev.test) == len(frame) and len(dev.test) > 0
+    assert list(dev.train.columns) == list(frame.columns)
+
+
 def test_stage1_features_in_the_config_must_be_dense_builders_it_uses() -> None:
     config = _stance_config([{"name": "pair_relatedness"}, {"name": "body_style"}])
     config["model"]["params"] = {"stage1_features": ["body_style"]}
