@@ -537,15 +537,17 @@ def cache_clear(cache_dir: CacheDirOption = None) -> None:
     out.print(f"cleared {folder}: {cache.human_size(cache.clear(folder))} freed")
 
 
-def main() -> None:
-    """Console-script entry point: user errors become one line each on stderr and exit code 2."""
+def entry() -> None:
+    """The `secnews` console script: `main()` in a process that ends with it (rare garbage collection, none of the
+    final passes at exit; see `train.short_lived`). Tests call `main()` in their own long-lived process."""
     from train.short_lived import short_lived
 
     with short_lived():
-        _main()
+        main()
 
 
-def _main() -> None:
+def main() -> None:
+    """Run the CLI: user errors become one line each on stderr and exit code 2."""
     from core.errors import SecnewsError
 
     try:
@@ -569,4 +571,4 @@ def _main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    entry()

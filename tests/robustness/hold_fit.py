@@ -64,7 +64,7 @@ def main() -> None:
     else:
         raise SystemExit(f"unknown mode {mode}")
     sys.argv = ["secnews", *args]
-    from train.cli import main as secnews_main
+    from train.cli import entry as secnews_main
 
     secnews_main()
 
