@@ -396,8 +396,8 @@ def dev_split(data: Prepared, dev_size: float, seed: int, task: Any = None) -> P
     """Hold out a dev part of the training split for tuning, grouped when a group column exists.
 
     With a `task`, its groups of training rows (`Task.fit_groups`, the ones a model's inner folds keep whole)
-    decide instead: for stance these are stories (claims and bodies joined by their pairs), since pairs that share
-    a claim or a body across the two sides make a dev score optimistic.
+    decide instead: a pair task groups claims and bodies joined by their pairs, since pairs sharing a claim or a
+    body across the two sides make a dev score optimistic.
     Short copies (`data.short_copies`) are made of the fitting part only, after the hold-out, so no title of a dev
     row is trained on.
 
