@@ -261,17 +261,18 @@ def _split(frame: pd.DataFrame, data: DataSpec, label: str, group: str | None, s
         if not group:
             raise DataError("data.split.group_column: a grouped split needs a group column")
         _check_columns(frame, [group], "data.split.group_column")
-        return _hold_out(frame, split.test_size, seed, group=group)
+        return _hold_out(frame, split.test_size, seed, groups=frame[group])
     stratify = None if (method == "random" or data.multi_label) else label
     return _hold_out(frame, split.test_size, seed, stratify=stratify, size_key="data.split.test_size")
 
 
-def _hold_out(frame: pd.DataFrame, size: float, seed: int, group: str | None = None, stratify: str | None = None,
+def _hold_out(frame: pd.DataFrame, size: float, seed: int, groups: Any = None, stratify: str | None = None,
               size_key: str = "data.split.test_size") -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Split off `size` of the rows: whole groups when `group` is set, else stratified by the `stratify` column."""
-    if group:
+    """Split off `size` of the rows: whole groups when `groups` (one id per row) is given, else stratified by the
+    `stratify` column."""
+    if groups is not None:
         splitter = GroupShuffleSplit(n_splits=1, test_size=size, random_state=seed)
-        kept, held = next(splitter.split(frame, groups=frame[group].astype(str)))
+        kept, held = next(splitter.split(frame, groups=pd.Series(np.asarray(groups)).astype(str)))
     else:
         try:
             kept, held = train_test_split(np.arange(len(frame)), test_size=size, random_state=seed,
@@ -389,9 +390,6 @@ def prepare(data: DataSpec, task: Task, seed: int,
                     {"train": digest(training_rows, columns), "test": digest(test, columns)}, sources, warnings, kinds)
 
 
-DEV_GROUP = "__secnews_dev_group__"  # a task's own group ids, held in the frame only while the dev part is cut
-
-
 def dev_split(data: Prepared, dev_size: float, seed: int, task: Any = None) -> Prepared:
     """Hold out a dev part of the training split for tuning, grouped when a group column exists.
 
@@ -404,16 +402,13 @@ def dev_split(data: Prepared, dev_size: float, seed: int, task: Any = None) -> P
     The returned Prepared has the fitting part as `train` and the dev part as `test`; the real test split
     is not touched.
     """
-    frame, grouped = data.train, data.group_column if data.group_column in data.train.columns else None
-    groups = None if task is None else task.fit_groups(data.train, data.group_column, data.text_columns,
-                                                       data.label_column)
-    if groups is not None:
-        frame, grouped = data.train.assign(**{DEV_GROUP: np.asarray(groups)}), DEV_GROUP
-    stratify = None if grouped or data.multi_label else data.label_column
-    fit_part, dev_part = _hold_out(frame, dev_size, seed, group=grouped, stratify=stratify,
+    if task is not None:
+        groups = task.fit_groups(data.train, data.group_column, data.text_columns, data.label_column)
+    else:
+        groups = data.train[data.group_column] if data.group_column in data.train.columns else None
+    stratify = None if groups is not None or data.multi_label else data.label_column
+    fit_part, dev_part = _hold_out(data.train, dev_size, seed, groups=groups, stratify=stratify,
                                    size_key="data.split.dev_size")
-    if groups is not None:
-        fit_part, dev_part = fit_part.drop(columns=DEV_GROUP), dev_part.drop(columns=DEV_GROUP)
     columns = [*data.text_columns, data.label_column]
     fitted_rows = with_short_copies(fit_part, data.text_columns, data.short_copies)
     return replace(data, train=fit_part, test=dev_part, warnings=[],

@@ -302,10 +302,8 @@ def run_streaming(config: Config, reporter: Any = None, backend: Backend | None 
 
 
 def _tracked_run(config: Config, plan: StreamPlan, backend: Backend, reporter: Any) -> Any:
-    import mlflow
-
     from train import tracking
-    from train.run_logs import FinalLogs
+    from train.run_logs import FinalLogs, FirstLogs
     from train.runner import RunResult, model_to_log, run_tags
 
     uri = tracking.tracking_uri(config.tracking.uri, config.path)
@@ -317,9 +315,7 @@ def _tracked_run(config: Config, plan: StreamPlan, backend: Backend, reporter: A
             tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         resolved = resolved_dict(config)
-        mlflow.log_dict(resolved, "config.yaml")
-        mlflow.log_params(tracking.flatten(resolved))
-        mlflow.log_dict(plan.summary(), "data/summary.json")
+        FirstLogs(resolved, tracking.flatten(resolved), plan.summary())()
         _log_datasets(config, plan)
         pipeline, timings = fit_stream(config, plan, backend, reporter)
         y_true, y_pred, head, rate = predict_stream(pipeline, plan, backend, reporter)

@@ -26,6 +26,8 @@ import threading
 from contextlib import suppress
 from typing import Any
 
+from train.background_run import WARM_MODULES
+
 ORPHANED = "the training process ended before closing its run"
 
 
@@ -41,10 +43,9 @@ def wanted(nested: bool = False) -> bool:
             and threading.current_thread() is threading.main_thread())
 
 
-# What the helper imports while it waits for its run: tracking, model saving, and what unpickling the fitted
-# pipeline and the data frames needs.
-HELPER_MODULES = ("pandas", "sklearn.pipeline", "mlflow", "mlflow.store.tracking.sqlalchemy_store",
-                  "mlflow.sklearn", "skops.io", "train.flavor", "train.run_logs", "features.union")
+# What the helper imports while it waits for its run: what unpickling the data frames and the fitted pipeline
+# needs, then what the tracking thread warms up (tracking and model saving).
+HELPER_MODULES = ("pandas", "sklearn.pipeline", "features.union", "train.run_logs", *WARM_MODULES)
 
 
 class Helper:
