@@ -15,7 +15,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
-from train.tasks.stance.layout import dense_and_rest
+from train.tasks.stance.layout import DenseThenSparseInput, dense_and_rest
 
 # One thread (OpenMP and BLAS) per stage: on the shared 2-core machine, two threads made a 200-tree boosting fit
 # 10-20x slower (3,000 rows: 2.5 s vs 54 s; 30,000 rows: 3.6 s vs 23 s) and a logistic regression on the demo
@@ -23,7 +23,7 @@ from train.tasks.stance.layout import dense_and_rest
 ONE_THREAD = {"limits": 1}
 
 
-class BlendedStage(ClassifierMixin, BaseEstimator):
+class BlendedStage(DenseThenSparseInput, ClassifierMixin, BaseEstimator):
     """Boosting on the first `n_dense` columns (all when None) averaged with a linear model on every column.
 
     `lr_C=None` leaves the linear model out; `balanced` weights classes inversely to their frequency in both
@@ -38,11 +38,6 @@ class BlendedStage(ClassifierMixin, BaseEstimator):
         self.lr_C = lr_C
         self.balanced = balanced
         self.random_state = random_state
-
-    def __sklearn_tags__(self) -> Any:
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
 
     def _split(self, X: Any) -> tuple[np.ndarray, Any]:
         return dense_and_rest(X, X.shape[1] if self.n_dense is None else self.n_dense)

@@ -23,14 +23,14 @@ from train.tasks.stance.decisions import (
     group_folds,
 )
 from train.tasks.stance.labels import UNRELATED
-from train.tasks.stance.layout import block_columns, dense_and_rest
+from train.tasks.stance.layout import DenseThenSparseInput, block_columns, dense_and_rest
 from train.tasks.stance.two_stage import check_stance_model_config
 
 NEUTRAL = "discuss"
 STAGES = ("related", "stance", "polarity")  # P(related), P(takes a stance | related), P(stance class | stance)
 
 
-class CascadeStanceClassifier(ClassifierMixin, BaseEstimator):
+class CascadeStanceClassifier(DenseThenSparseInput, ClassifierMixin, BaseEstimator):
     """Three decisions, each a `BlendedStage` (boosting + linear) fit on the rows it concerns:
 
     - related: related vs. `unrelated_label`, on the dense blocks in `stage1_features` (default all);
@@ -65,11 +65,6 @@ class CascadeStanceClassifier(ClassifierMixin, BaseEstimator):
         self.unrelated_label = unrelated_label
         self.neutral_label = neutral_label
         self.random_state = random_state
-
-    def __sklearn_tags__(self) -> Any:
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True  # sparse blocks (body style words) follow the dense columns
-        return tags
 
     def _validate_params(self) -> None:
         """Check the constructor arguments with a message naming the parameter (also called before data loads)."""

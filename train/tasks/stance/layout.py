@@ -34,3 +34,13 @@ def dense_and_rest(X: Any, n_dense: int) -> tuple[np.ndarray, Any]:
     dense = np.asarray(head.toarray() if sp.issparse(head) else head, dtype=np.float64)
     rest = X[:, n_dense:] if X.shape[1] > n_dense else None
     return dense, rest
+
+
+class DenseThenSparseInput:
+    """Estimator mixin (put it first among the bases): the input may be sparse, as the sparse blocks (body style
+    words) follow the dense columns."""
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()  # type: ignore[misc]
+        tags.input_tags.sparse = True
+        return tags

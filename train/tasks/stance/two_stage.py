@@ -24,10 +24,10 @@ from threadpoolctl import threadpool_limits
 from train.estimators import TREE_TYPES, register_estimator
 from train.tasks.stance.blend import ONE_THREAD
 from train.tasks.stance.labels import UNRELATED
-from train.tasks.stance.layout import block_columns, dense_and_rest
+from train.tasks.stance.layout import DenseThenSparseInput, block_columns, dense_and_rest
 
 
-class TwoStageStanceClassifier(ClassifierMixin, BaseEstimator):
+class TwoStageStanceClassifier(DenseThenSparseInput, ClassifierMixin, BaseEstimator):
     """Related/unrelated, then the related class.
 
     `dense_blocks` is the static layout of the leading dense columns: (builder name, width) pairs in column
@@ -57,11 +57,6 @@ class TwoStageStanceClassifier(ClassifierMixin, BaseEstimator):
         self.hgb_iter = hgb_iter
         self.unrelated_label = unrelated_label
         self.random_state = random_state
-
-    def __sklearn_tags__(self) -> Any:
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True  # sparse blocks (body style words) follow the dense columns
-        return tags
 
     def _validate_params(self) -> None:
         """Check the constructor arguments with a message naming the parameter (also called before data loads)."""
