@@ -121,10 +121,15 @@ def _model(config: Any) -> str:
 
 def describe(config: Any, data: Any, metrics: dict[str, float], split: str = "test") -> str:
     """A short Markdown description of a run: data, features, model, headline metrics and the split they are on."""
+    return describe_rows(config, len(data.train), len(data.test), data.sources.get("train", ""), metrics, split)
+
+
+def describe_rows(config: Any, train_rows: int, scored_rows: int, source: str, metrics: dict[str, float],
+                  split: str = "test") -> str:
+    """`describe` from row counts, for runs that never hold their data in memory (streaming)."""
     prefix = "dev_" if split == "dev" else ""
     headline = [f"{key} {metrics[prefix + key]:.4f}" for key in _HEADLINE if prefix + key in metrics]
-    source = data.sources.get("train", "")
-    rows = f"{config.task}, {len(data.train)} training rows, {len(data.test)} {split} rows"
+    rows = f"{config.task}, {train_rows} training rows, {scored_rows} {split} rows"
     lines = [
         f"**{config_name(config)}** — {config.task} classifier",
         f"- data: {rows}" + (f" ({source})" if source else ""),

@@ -302,7 +302,7 @@ def run_streaming(config: Config, reporter: Any = None, backend: Backend | None 
 
 
 def _tracked_run(config: Config, plan: StreamPlan, backend: Backend, reporter: Any) -> Any:
-    from train import tracking
+    from train import naming, tracking
     from train.run_logs import FinalLogs, FirstLogs
     from train.runner import RunResult, model_to_log, run_tags
 
@@ -311,11 +311,11 @@ def _tracked_run(config: Config, plan: StreamPlan, backend: Backend, reporter: A
     tags = {**run_tags(config), "secnews.training": f"streaming/{backend.name}"}
     if plan.skipped:
         tags["secnews.skipped_shards"] = str(len(plan.skipped))
-    with tracking.mlflow_run(config.experiment_name, config.tracking.run_name, tags) as run, \
+    with tracking.mlflow_run(config.experiment_name, naming.run_name(config), tags) as run, \
             tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         resolved = resolved_dict(config)
-        FirstLogs(resolved, tracking.flatten(resolved), plan.summary())()
+        FirstLogs(resolved, naming.params(resolved), plan.summary())()
         _log_datasets(config, plan)
         pipeline, timings = fit_stream(config, plan, backend, reporter)
         y_true, y_pred, head, rate = predict_stream(pipeline, plan, backend, reporter)
@@ -327,7 +327,10 @@ def _tracked_run(config: Config, plan: StreamPlan, backend: Backend, reporter: A
         with reporter.stage("log"):
             model = (model_to_log(config, pipeline, list(plan.columns.text), plan.classes, plan.columns.label, head)
                      if config.tracking.log_model else None)
-            outcome = FinalLogs(tmp, metrics, model, register_as=config.tracking.register_as)(run.info.run_id)
+            description = naming.describe_rows(config, plan.rows["train"], len(y_true), plan.sources.get("train", ""),
+                                               metrics)
+            outcome = FinalLogs(tmp, metrics, model, description=description,
+                                register_as=config.tracking.register_as)(run.info.run_id)
         artifacts = sorted(p.name for p in out.iterdir())
     return RunResult(run.info.run_id, config.experiment_name, run.info.experiment_id, uri, outcome.model_uri,
                      outcome.metrics, artifacts, outcome.registered)

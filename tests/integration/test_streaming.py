@@ -13,8 +13,10 @@ from streaming_helpers import config_file, stream_config, write_corpus, write_sh
 
 from core.errors import DataError
 from features.shards import ShardError
+from train import naming
 from train.backends import LocalBackend
 from train.config import load_config
+from train.naming import DESCRIPTION_TAG
 from train.runner import SilentReporter, run_training
 from train.streaming import fit_stream, plan_stream, predict_stream, run_streaming, vectorize_chunk
 from train.training_spec import STATELESS_BUILDERS
@@ -48,6 +50,9 @@ def test_a_streaming_run_is_tracked_like_any_other(corpus, mlflow_store):
     assert run.info.status == "FINISHED"
     assert run.data.tags["secnews.training"] == "streaming/local"
     assert run.data.params["training.streaming"] == "True"
+    assert not [key for key in run.data.params if key.startswith(("tracking.tags.", "tracking.run_name"))]
+    assert run.info.run_name == naming.run_name(config)  # named after its config, like in-memory runs
+    assert "90 training rows, 30 test rows" in run.data.tags[DESCRIPTION_TAG]
     assert run.data.metrics["train_rows"] == 90 and run.data.metrics["test_rows"] == 30
     assert run.data.metrics["fitted_rows"] == 180
     plan = plan_stream(config, LocalBackend(1))
