@@ -23,6 +23,11 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from train import cores
+
+# Below this many stored values a class's fit takes a few milliseconds, less than handing it to a worker process.
+PARALLEL_MIN_NONZEROS = 1_000_000
+
 
 def log_count_ratio(present: Any, positives: np.ndarray, alpha: float) -> np.ndarray:
     """log((p / |p|_1) / (q / |q|_1)) with p, q the smoothed per-feature document counts in and out of the class."""
@@ -40,7 +45,7 @@ def fit_per_class(fit: Callable[..., Any], shared: Any, tasks: list[tuple[Any, .
     workers instead of being pickled for every task. A daemonic process (a Dask worker) cannot start workers and
     fits in turn.
     """
-    workers = min(len(tasks), joblib.effective_n_jobs(n_jobs) if n_jobs is not None else 1)
+    workers = min(len(tasks), int(joblib.effective_n_jobs(n_jobs)) if n_jobs is not None else 1)
     if workers <= 1 or multiprocessing.current_process().daemon:
         return [fit(shared, *task) for task in tasks]
     with tempfile.TemporaryDirectory(prefix="secnews-per-class-") as folder:
@@ -56,6 +61,9 @@ class NBSVMClassifier(ClassifierMixin, BaseEstimator):
     `class_weight` follows LinearSVC's convention: with more than two classes, in the problem of class c its
     rows weigh `class_weight[c]` and the other rows 1. Features should be non-negative counts or weights (a
     feature counts as present in a row when its value is > 0).
+    `n_jobs` is how many worker processes fit the classes (the model is the same for any value); None lets a
+    large problem (at least `PARALLEL_MIN_NONZEROS` stored values) use the cores this training may use
+    (`train.cores`: all of them, or a sweep trial's share) and fits a small one in turn.
     """
 
     def __init__(self, C: float = 1.0, alpha: float = 1.0, svm_weight: float = 0.0, class_weight: Any = None,
@@ -88,11 +96,18 @@ class NBSVMClassifier(ClassifierMixin, BaseEstimator):
         problems = self.classes_[1:] if len(self.classes_) == 2 else self.classes_
         negative = weights[0] if len(self.classes_) == 2 else 1.0
         tasks = [(y == cls, weights[int(np.searchsorted(self.classes_, cls))], negative) for cls in problems]
-        fitted = fit_per_class(self._fit_class, (X, present), tasks, self.n_jobs)
+        fitted = fit_per_class(self._fit_class, (X, present), tasks, self._jobs(X))
         coefs, intercepts = [coef for coef, _ in fitted], [intercept for _, intercept in fitted]
         self.coef_ = np.vstack(coefs)
         self.intercept_ = np.asarray(intercepts)
         return self
+
+    def _jobs(self, X: Any) -> int:
+        """Worker processes for this fit: as configured, else the cores available when the problem is large."""
+        if self.n_jobs is not None:
+            return int(joblib.effective_n_jobs(self.n_jobs))
+        size = X.nnz if sparse.issparse(X) else np.count_nonzero(X)
+        return cores.available() if size >= PARALLEL_MIN_NONZEROS else 1
 
     def _fit_class(self, shared: tuple[Any, Any], positives: np.ndarray, positive_weight: float,
                    negative_weight: float) -> tuple[np.ndarray, float]:

@@ -70,14 +70,15 @@ def execute_trial(job: TrialJob) -> TrialResult:
     """Run one trial as a full training run nested under the sweep's parent; a failure is recorded, not raised."""
     from threadpoolctl import threadpool_limits
 
-    from train import cache
+    from train import cache, cores
     from train.config import parse_config
     from train.runner import run_training
 
     start = time.perf_counter()
     name = job.raw.get("tracking", {}).get("run_name")
     try:
-        with cache.using(job.cache_dir), threadpool_limits(limits=_threads(job.threads)):
+        threads = _threads(job.threads)
+        with cache.using(job.cache_dir), threadpool_limits(limits=threads), cores.limited(threads):
             config = parse_config(job.raw, job.base_path)
             result = run_training(config, evaluate_on=job.evaluate_on)  # type: ignore[arg-type]
     except Exception as exc:  # a failing trial is FAILED with its error and the sweep goes on
