@@ -36,8 +36,8 @@ def log_count_ratio(present: Any, positives: np.ndarray, alpha: float) -> np.nda
     return np.log(p / p.sum()) - np.log(q / q.sum())
 
 
-def fit_per_class(fit: Callable[..., Any], shared: Any, tasks: list[tuple[Any, ...]], n_jobs: int | None) -> list[Any]:
-    """`fit(shared, *task)` for every per-class task, in worker processes when `n_jobs` asks for more than one.
+def fit_per_class(fit: Callable[..., Any], shared: Any, tasks: list[tuple[Any, ...]], workers: int) -> list[Any]:
+    """`fit(shared, *task)` for every per-class task, in up to `workers` worker processes when that is above one.
 
     Never in threads: liblinear seeds one random generator for the whole process, so fits running side by side in
     threads draw from it in a racing order and the weights change from run to run (measured: up to 4e-5 on 20
@@ -45,7 +45,7 @@ def fit_per_class(fit: Callable[..., Any], shared: Any, tasks: list[tuple[Any, .
     workers instead of being pickled for every task. A daemonic process (a Dask worker) cannot start workers and
     fits in turn.
     """
-    workers = min(len(tasks), int(joblib.effective_n_jobs(n_jobs)) if n_jobs is not None else 1)
+    workers = min(len(tasks), workers)
     if workers <= 1 or multiprocessing.current_process().daemon:
         return [fit(shared, *task) for task in tasks]
     with tempfile.TemporaryDirectory(prefix="secnews-per-class-") as folder:
