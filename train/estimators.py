@@ -19,10 +19,10 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression, RidgeClassifier, SGDClassifier
 from sklearn.naive_bayes import ComplementNB, MultinomialNB
 from sklearn.neural_network import MLPClassifier
-from sklearn.svm import LinearSVC
 
 from core.errors import ConfigError
 from core.registry import Registry, Spec, closest
+from train.linear_svm import LinearSVM
 from train.multilabel import MultiLabelClassifier, MultiLabelSpec
 from train.nbsvm import NBSVMClassifier
 
@@ -63,8 +63,8 @@ def register_estimator(name: str, cls: type[BaseEstimator], summary: str, truste
 
 
 register_estimator("logreg", LogisticRegression, "logistic regression (probabilities, interpretable)", max_iter=2000)
-register_estimator("linear_svm", LinearSVC,
-                   "linear SVM (fast, strong on sparse text; `calibrated: true` for probabilities)")
+register_estimator("linear_svm", LinearSVM,
+                   "linear SVM (fast, strong on sparse text; `calibrated: true` for probabilities)", (LinearSVM,))
 register_estimator("nb_svm", NBSVMClassifier,
                    "linear SVM on naive-Bayes-weighted features (NB-SVM; strong on long texts)", (NBSVMClassifier,))
 register_estimator("sgd", SGDClassifier, "linear model trained by SGD (scales to large corpora)", max_iter=50,

@@ -7,15 +7,9 @@ computed in `fit` from the training rows only, and folded into the weights, so p
 
 from __future__ import annotations
 
-import multiprocessing
-import tempfile
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
-from joblib import Parallel, delayed
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.svm import LinearSVC
@@ -23,7 +17,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from train import cores
+from train.per_class import fit_per_class, workers_for
 
 # Below this many stored values a class's fit takes a few milliseconds, less than handing it to a worker process.
 PARALLEL_MIN_NONZEROS = 1_000_000
@@ -34,25 +28,6 @@ def log_count_ratio(present: Any, positives: np.ndarray, alpha: float) -> np.nda
     p = np.asarray(present[positives].sum(axis=0)).ravel() + alpha
     q = np.asarray(present[~positives].sum(axis=0)).ravel() + alpha
     return np.log(p / p.sum()) - np.log(q / q.sum())
-
-
-def fit_per_class(fit: Callable[..., Any], shared: Any, tasks: list[tuple[Any, ...]], workers: int) -> list[Any]:
-    """`fit(shared, *task)` for every per-class task, in up to `workers` worker processes when that is above one.
-
-    Never in threads: liblinear seeds one random generator for the whole process, so fits running side by side in
-    threads draw from it in a racing order and the weights change from run to run (measured: up to 4e-5 on 20
-    Newsgroups classes). The shared matrices are written once to a temporary folder and memory-mapped by the
-    workers instead of being pickled for every task. A daemonic process (a Dask worker) cannot start workers and
-    fits in turn.
-    """
-    workers = min(len(tasks), workers)
-    if workers <= 1 or multiprocessing.current_process().daemon:
-        return [fit(shared, *task) for task in tasks]
-    with tempfile.TemporaryDirectory(prefix="secnews-per-class-") as folder:
-        dump = Path(folder) / "shared.joblib"
-        joblib.dump(shared, dump)
-        mapped = joblib.load(dump, mmap_mode="r")
-        return Parallel(n_jobs=workers, backend="loky")(delayed(fit)(mapped, *task) for task in tasks)
 
 
 class NBSVMClassifier(ClassifierMixin, BaseEstimator):
@@ -104,10 +79,7 @@ class NBSVMClassifier(ClassifierMixin, BaseEstimator):
 
     def _jobs(self, X: Any) -> int:
         """Worker processes for this fit: as configured, else the cores available when the problem is large."""
-        if self.n_jobs is not None:
-            return int(joblib.effective_n_jobs(self.n_jobs))
-        size = X.nnz if sparse.issparse(X) else np.count_nonzero(X)
-        return cores.available() if size >= PARALLEL_MIN_NONZEROS else 1
+        return workers_for(self.n_jobs, X, PARALLEL_MIN_NONZEROS)
 
     def _fit_class(self, shared: tuple[Any, Any], positives: np.ndarray, positive_weight: float,
                    negative_weight: float) -> tuple[np.ndarray, float]:

@@ -172,7 +172,7 @@ def _(tmp):
 def _(tmp):
     path = tiny(tmp, model={"name": "linear_svm", "params": {"C": -2}})
     return ["train", path], (f"error: {path}: model.params.C: invalid value -2 for linear_svm (The 'C' parameter of "
-                             "LinearSVC must be a float in the range (0.0, inf). Got -2 instead.)")
+                             "LinearSVM must be a float in the range (0.0, inf). Got -2 instead.)")
 
 
 # --- store -------------------------------------------------------------------------------------------------------
