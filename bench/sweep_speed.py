@@ -4,7 +4,11 @@ a fresh MLflow store; a plain scikit-learn loop over the same trials (no MLflow,
 reference. Writes bench/results/sweeps.json and bench/results/sweeps.md.
 
 Targets (issue 10): jobs 2 vs 1 >= 1.6x; warm cache vs no cache >= 3x. Run it on a quiet machine:
-    make bench-sweeps            (or: .venv/bin/python bench/sweep_speed.py [--no-reference])
+    make bench-sweeps            (or: .venv/bin/python bench/sweep_speed.py [--rounds N] [--no-reference])
+
+The speed of a shared virtual machine drifts by a fifth or more within an hour (the same sweep measured 90 s and
+73 s), so each ratio is taken within a round, from runs made one after the other, and `--rounds N` repeats the
+rounds: the summary is the median of the per-round ratios, and every round is reported.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import datetime as dt
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -98,20 +103,27 @@ def machine() -> dict[str, Any]:
 
 
 def markdown(result: dict[str, Any]) -> str:
-    m = result["measurements"]
+    rounds = result["rounds"]
+    names = list(rounds[0]["measurements"])
     lines = [
         "# Sweep speed (20 Newsgroups)", "",
         f"Measured {result['machine']['date']} on {result['machine']['cpus']} CPUs, load average at start "
-        f"{result['machine']['load_average_at_start']}. Each sweep is one `secnews sweep --json` process against a "
-        "fresh MLflow sqlite store; wall time includes process start, data loading and validation in every trial, "
-        "MLflow logging and the reports.", "",
-        "| measurement | wall (s) | trials |", "|---|---:|---:|",
+        f"{result['machine']['load_average_at_start']}, {len(rounds)} round(s). Each sweep is one "
+        "`secnews sweep --json` process against a fresh MLflow sqlite store; wall time includes process start, data "
+        "loading and validation in every trial, MLflow logging and the reports. A ratio is computed within a round "
+        "(runs made one after the other: the machine's speed drifts between rounds); the summary is the median of "
+        "the rounds' ratios.", "",
+        "| measurement | " + " | ".join(f"round {i + 1} wall (s)" for i in range(len(rounds))) + " | trials |",
+        "|---|" + "---:|" * (len(rounds) + 1),
     ]
-    for name, row in m.items():
-        lines.append(f"| {name} | {row['wall_s']} | {row['trials']} |")
-    lines += ["", "| ratio | value | target |", "|---|---:|---:|"]
+    for name in names:
+        walls = " | ".join(str(r["measurements"][name]["wall_s"]) for r in rounds)
+        lines.append(f"| {name} | {walls} | {rounds[0]['measurements'][name]['trials']} |")
+    lines += ["", "| ratio | " + " | ".join(f"round {i + 1}" for i in range(len(rounds))) + " | median | target |",
+              "|---|" + "---:|" * (len(rounds) + 2)]
     for name, row in result["ratios"].items():
-        lines.append(f"| {name} | {row['value']}x | {row.get('target', '-')} |")
+        per_round = " | ".join(f"{v}x" for v in row["rounds"])
+        lines.append(f"| {name} | {per_round} | {row['value']}x | {row.get('target', '-')} |")
     lines += ["", "`8 trials jobs=*`: configs/sweeps/bench/20ng_8trials.yaml (feature cache off). "
               "`model-only *`: configs/sweeps/bench/20ng_model_only.yaml (4 values of C of a linear SVM on the "
               "recommended config's word + char_wb TF-IDF features, configs/topic/20ng_word_char_base.yaml): "
@@ -128,47 +140,66 @@ def save(result: dict[str, Any]) -> None:
     (RESULTS / "sweeps.md").write_text(markdown(result), encoding="utf-8")
 
 
+def one_round(root: Path, reference_too: bool) -> dict[str, Any]:
+    """Every measurement once, one after the other (the ratios of a round compare neighbouring runs)."""
+    m: dict[str, Any] = {}
+    for index, (name, sweep, jobs, cache) in enumerate([
+        ("8 trials jobs=1", EIGHT, 1, None),
+        ("8 trials jobs=2", EIGHT, 2, None),
+        ("model-only no cache", MODEL_ONLY, 1, None),
+        ("model-only cold cache", MODEL_ONLY, 1, root / "cache"),
+        ("model-only warm cache", MODEL_ONLY, 1, root / "cache"),
+    ]):
+        folder = root / f"store{index}"
+        folder.mkdir()
+        m[name] = run_sweep(sweep, jobs, cache, folder)
+        print(f"{name:24s} {m[name]['wall_s']:8.1f} s", flush=True)
+    if reference_too:
+        for jobs in (1, 2):
+            m[f"sklearn reference jobs={jobs}"] = reference(EIGHT, jobs)
+            print(f"sklearn reference jobs={jobs} {m[f'sklearn reference jobs={jobs}']['wall_s']:8.1f} s", flush=True)
+    return {"measurements": m}
+
+
+RATIOS = [  # name, numerator, denominator, target
+    ("jobs 2 vs 1 (8 trials)", "8 trials jobs=1", "8 trials jobs=2", ">= 1.6x"),
+    ("warm cache vs no cache (model-only)", "model-only no cache", "model-only warm cache", ">= 3x"),
+    ("warm vs cold cache (model-only)", "model-only cold cache", "model-only warm cache", None),
+    ("sklearn reference jobs 2 vs 1", "sklearn reference jobs=1", "sklearn reference jobs=2", None),
+    ("secnews jobs=1 vs sklearn reference jobs=1 (overhead)", "8 trials jobs=1", "sklearn reference jobs=1", None),
+]
+
+
+def ratios(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each ratio per round and the median of the rounds."""
+    out: dict[str, Any] = {}
+    for name, top, bottom, target in RATIOS:
+        if top not in rounds[0]["measurements"] or bottom not in rounds[0]["measurements"]:
+            continue
+        values = [round(r["measurements"][top]["wall_s"] / r["measurements"][bottom]["wall_s"], 2) for r in rounds]
+        out[name] = {"value": round(statistics.median(values), 2), "rounds": values}
+        if target:
+            out[name]["target"] = target
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=1, help="repeat every measurement N times (median of ratios)")
     parser.add_argument("--no-reference", action="store_true", help="skip the plain scikit-learn reference")
     args = parser.parse_args()
     if not (data_dir() / "20newsgroups" / "train.csv.gz").is_file():
         sys.exit(f"20 Newsgroups not found under {data_dir()}: set SECNEWS_DATA")
-    result: dict[str, Any] = {"machine": machine(), "measurements": {}, "ratios": {}}
-    m = result["measurements"]
-    with tempfile.TemporaryDirectory(prefix="secnews-bench-sweeps-") as tmp:
-        root = Path(tmp)
-        for index, (name, sweep, jobs, cache) in enumerate([
-            ("8 trials jobs=1", EIGHT, 1, None),
-            ("8 trials jobs=2", EIGHT, 2, None),
-            ("model-only no cache", MODEL_ONLY, 1, None),
-            ("model-only cold cache", MODEL_ONLY, 1, root / "cache"),
-            ("model-only warm cache", MODEL_ONLY, 1, root / "cache"),
-        ]):
-            folder = root / f"store{index}"
-            folder.mkdir()
-            m[name] = run_sweep(sweep, jobs, cache, folder)
-            print(f"{name:24s} {m[name]['wall_s']:8.1f} s", flush=True)
-            save(result)  # what is measured so far survives an interrupted run
-    if not args.no_reference:
-        for jobs in (1, 2):
-            m[f"sklearn reference jobs={jobs}"] = reference(EIGHT, jobs)
-            print(f"sklearn reference jobs={jobs} {m[f'sklearn reference jobs={jobs}']['wall_s']:8.1f} s", flush=True)
-    ratios = result["ratios"]
-    ratios["jobs 2 vs 1 (8 trials)"] = {
-        "value": round(m["8 trials jobs=1"]["wall_s"] / m["8 trials jobs=2"]["wall_s"], 2), "target": ">= 1.6x"}
-    ratios["warm cache vs no cache (model-only)"] = {
-        "value": round(m["model-only no cache"]["wall_s"] / m["model-only warm cache"]["wall_s"], 2), "target": ">= 3x"}
-    ratios["warm vs cold cache (model-only)"] = {
-        "value": round(m["model-only cold cache"]["wall_s"] / m["model-only warm cache"]["wall_s"], 2)}
-    if not args.no_reference:
-        ref1, ref2 = m["sklearn reference jobs=1"]["wall_s"], m["sklearn reference jobs=2"]["wall_s"]
-        ratios["sklearn reference jobs 2 vs 1"] = {"value": round(ref1 / ref2, 2)}
-        ratios["secnews jobs=1 vs sklearn reference jobs=1 (overhead)"] = {
-            "value": round(m["8 trials jobs=1"]["wall_s"] / ref1, 2)}
-    save(result)
-    for name, row in ratios.items():
-        print(f"{name}: {row['value']}x" + (f" (target {row['target']})" if "target" in row else ""))
+    result: dict[str, Any] = {"machine": machine(), "rounds": [], "ratios": {}}
+    for number in range(max(1, args.rounds)):
+        print(f"round {number + 1}", flush=True)
+        with tempfile.TemporaryDirectory(prefix="secnews-bench-sweeps-") as tmp:
+            result["rounds"].append(one_round(Path(tmp), not args.no_reference))
+        result["ratios"] = ratios(result["rounds"])
+        save(result)  # what is measured so far survives an interrupted run
+    for name, row in result["ratios"].items():
+        print(f"{name}: {row['value']}x per round {row['rounds']}"
+              + (f" (target {row['target']})" if "target" in row else ""))
 
 
 if __name__ == "__main__":
