@@ -98,3 +98,17 @@ def test_one_warning_when_a_group_does_not_converge():
         model = LinearSVM(C=100.0, max_iter=2, random_state=0, n_jobs=2).fit(X, y)
     assert model.n_iter_ == 2
     assert sum(issubclass(w.category, ConvergenceWarning) for w in caught) == 1
+
+
+def test_a_saved_grouped_model_loads_through_the_allow_list(tmp_path):
+    import skops.io as sio
+
+    from train.estimators import ModelSpec, build_model
+    from train.safe_load import load_skops
+
+    X, y = problem()
+    model = build_model(ModelSpec(name="linear_svm", params={"n_jobs": 2}, calibrated=True, calibration_cv=2), 0)
+    model.fit(X, y)
+    assert isinstance(model.estimator, LinearSVM)
+    sio.dump(model, tmp_path / "model.skops")
+    np.testing.assert_allclose(load_skops(tmp_path / "model.skops").predict_proba(X), model.predict_proba(X))
