@@ -38,7 +38,10 @@ def fit_per_class(fit: Callable[..., Any], shared: Any, tasks: list[tuple[Any, .
 
 def workers_for(n_jobs: int | None, X: Any, min_nonzeros: int) -> int:
     """Worker processes for one fit: `n_jobs` when set, else the cores available when X has at least
-    `min_nonzeros` stored values (below that, handing the problem to workers costs more than it saves)."""
+    `min_nonzeros` stored values (below that, handing the problem to workers costs more than it saves); one in a
+    daemonic process (a Dask worker), which cannot start workers."""
+    if multiprocessing.current_process().daemon:
+        return 1
     if n_jobs is not None:
         return int(joblib.effective_n_jobs(n_jobs))
     size = X.nnz if sparse.issparse(X) else np.count_nonzero(X)

@@ -112,3 +112,11 @@ def test_a_saved_grouped_model_loads_through_the_allow_list(tmp_path):
     assert isinstance(model.estimator, LinearSVM)
     sio.dump(model, tmp_path / "model.skops")
     np.testing.assert_allclose(load_skops(tmp_path / "model.skops").predict_proba(X), model.predict_proba(X))
+
+
+def test_a_daemonic_process_fits_in_one_call(monkeypatch):
+    import multiprocessing
+
+    X, _ = problem()
+    monkeypatch.setattr(multiprocessing.current_process(), "daemon", True, raising=False)
+    assert len(LinearSVM(n_jobs=2)._groups(X, 6)) == 1  # groups in turn would only add the "rest" problems
