@@ -24,11 +24,13 @@ from train.sweep_exec import (
     ROLE_TAG,
     SWEEP_TAG,
     TRIAL_TAG,
+    StartingWorkers,
     TrialJob,
     TrialResult,
     dask_client,
     run_parallel,
     start_workers,
+    stop_workers,
 )
 from train.sweep_spec import Sweep, Trial, config_hash, expand, load_sweep, set_key, trial_config
 
@@ -229,24 +231,47 @@ def run_sweep(path: str | Path, options: SweepOptions | None = None) -> SweepRes
     if options.jobs < 1:
         raise ConfigError(f"--jobs {options.jobs}: expected 1 or more")
     sweep = load_sweep(path)
-    workers = start_workers(options.jobs) if options.backend == "loky" and options.jobs > 1 else None
     uri = tracking.tracking_uri(options.tracking_uri or sweep.base.tracking.uri, sweep.base_path)
     grid = expand(sweep) if sweep.spec.strategy != "tpe" else None
-    parent_id = start_parent(sweep, uri, options, len(grid) if grid is not None else None)
-    if workers is not None:
-        workers.join()  # the workers have imported the training stack while the parent run was opened
-    try:  # Ctrl-C and SIGTERM raise in the main thread; a second one ends the sweep's runs KILLED at once
-        with signals.guard(end_runs=lambda _runs, reason: kill_sweep(uri, parent_id, reason)):
-            return _run(sweep, uri, parent_id, grid, options)
-    except KeyboardInterrupt as exc:
-        kill_sweep(uri, parent_id, str(exc) or "interrupted by the user (Ctrl-C)")
-        raise
-    except BaseException as exc:
-        client = _client(uri)
-        client.set_tag(parent_id, "error", f"{type(exc).__name__}: {exc}"[:5000])
-        kill_sweep(uri, parent_id, "the sweep failed: see the parent run's error tag")
-        client.set_terminated(parent_id, "FAILED")
-        raise
+    parent: list[str] = []  # the parent run's id, once it exists
+
+    def end_runs(_runs: Any, reason: str) -> None:
+        if parent:
+            kill_sweep(uri, parent[0], reason)
+
+    # Ctrl-C and SIGTERM raise in the main thread from here on (also while the parent run opens and the workers
+    # start); a second one ends the sweep's runs KILLED at once
+    with signals.guard(end_runs=end_runs), _loky_workers(options) as workers:
+        try:
+            parent.append(start_parent(sweep, uri, options, len(grid) if grid is not None else None))
+            if workers is not None:
+                workers.join()  # the workers have imported the training stack while the parent run was opened
+            return _run(sweep, uri, parent[0], grid, options)
+        except KeyboardInterrupt as exc:
+            if parent:
+                kill_sweep(uri, parent[0], str(exc) or "interrupted by the user (Ctrl-C)")
+            raise
+        except BaseException as exc:
+            if parent:
+                client = _client(uri)
+                client.set_tag(parent[0], "error", f"{type(exc).__name__}: {exc}"[:5000])
+                kill_sweep(uri, parent[0], "the sweep failed: see the parent run's error tag")
+                client.set_terminated(parent[0], "FAILED")
+            raise
+
+
+@contextmanager
+def _loky_workers(options: SweepOptions) -> Iterator[StartingWorkers | None]:
+    """The loky workers of a parallel sweep, started at once and stopped when the sweep ends, however it ends.
+
+    Stopped here, not at interpreter exit: an interrupt while they were still starting (or joblib restarting its
+    pool after an aborted batch) otherwise left worker processes behind, idle forever, after `secnews` exited."""
+    workers = start_workers(options.jobs) if options.backend == "loky" and options.jobs > 1 else None
+    try:
+        yield workers
+    finally:
+        if workers is not None:
+            stop_workers(workers)
 
 
 def _run(sweep: Sweep, uri: str, parent_id: str, grid: list[Trial] | None, options: SweepOptions) -> SweepResult:

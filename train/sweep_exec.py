@@ -162,6 +162,18 @@ def start_workers(n_jobs: int) -> StartingWorkers:
     return starting
 
 
+def stop_workers(starting: StartingWorkers, wait_s: float = 60.0) -> None:
+    """End the loky worker processes now: wait for them to finish starting (a worker spawned after the pool was
+    shut down would wait for work forever), then shut joblib's reusable pool down, killing what is still running."""
+    from joblib.externals.loky import reusable_executor
+
+    starting.join(timeout=wait_s)
+    with reusable_executor._executor_lock:  # joblib's one pool per process; None when never started
+        pool = reusable_executor._executor
+        if pool is not None:
+            pool.shutdown(wait=True, kill_workers=True)
+
+
 def run_parallel(jobs: list[TrialJob], n_jobs: int, backend: str,
                  on_result: Callable[[TrialResult], None]) -> list[TrialResult]:
     """Run trial jobs with joblib (`loky` processes, or the `dask` backend of the active Dask client)."""

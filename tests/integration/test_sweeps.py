@@ -241,6 +241,33 @@ def test_parallel_trials_run_on_the_workers_started_while_the_parent_run_opened(
     assert [t.status for t in result.trials] == ["FINISHED"] * 4
 
 
+def test_ctrl_c_while_the_workers_start_leaves_no_worker_process_behind(mlflow_store, write_sweep, monkeypatch):
+    import os
+
+    from train import sweep as sweep_module
+    from train import sweep_exec
+
+    started = []
+
+    def recording(n_jobs):
+        started.append(sweep_exec.start_workers(n_jobs))
+        return started[-1]
+
+    def interrupted_while_opening(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sweep_module, "start_workers", recording)
+    monkeypatch.setattr(sweep_module, "start_parent", interrupted_while_opening)
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(write_sweep(FOUR, final_test=False), SweepOptions(jobs=2))
+    [workers] = started
+    assert len(workers.pids) == 2 and not workers.is_alive()
+    for pid in workers.pids:  # ended and reaped, not left waiting for work after the sweep returned
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    assert mlflow_store.runs() == []
+
+
 @pytest.mark.slow
 def test_the_dask_backend_on_a_local_cluster_gives_the_same_results_as_loky(mlflow_store, write_sweep):
     path = write_sweep(FOUR)
