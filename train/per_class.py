@@ -23,11 +23,10 @@ def fit_per_class(fit: Callable[..., Any], shared: Any, tasks: list[tuple[Any, .
     Never in threads: liblinear seeds one random generator for the whole process, so fits running side by side in
     threads draw from it in a racing order and the weights change from run to run (measured: up to 4e-5 on 20
     Newsgroups classes). The shared matrices are written once to a temporary folder and memory-mapped by the
-    workers instead of being pickled for every task. A daemonic process (a Dask worker) cannot start workers and
-    fits in turn.
+    workers instead of being pickled for every task. `workers_for` gives the number (one in a daemonic process).
     """
     workers = min(len(tasks), workers)
-    if workers <= 1 or multiprocessing.current_process().daemon:
+    if workers <= 1:
         return [fit(shared, *task) for task in tasks]
     with tempfile.TemporaryDirectory(prefix="secnews-per-class-") as folder:
         dump = Path(folder) / "shared.joblib"
