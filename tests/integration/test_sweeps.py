@@ -221,9 +221,9 @@ def test_bad_sweep_options_are_one_line_and_start_no_run(mlflow_store, write_swe
     assert mlflow_store.runs() == []
 
 
-@pytest.mark.slow
-def test_parallel_trials_run_on_the_workers_started_while_the_parent_run_opened(mlflow_store, write_sweep,
-                                                                                 monkeypatch):
+@pytest.fixture
+def started_workers(monkeypatch):
+    """The loky workers a parallel sweep starts (a list that fills when the sweep starts them)."""
     from train import sweep as sweep_module
     from train import sweep_exec
 
@@ -234,33 +234,32 @@ def test_parallel_trials_run_on_the_workers_started_while_the_parent_run_opened(
         return started[-1]
 
     monkeypatch.setattr(sweep_module, "start_workers", recording)
+    return started
+
+
+@pytest.mark.slow
+def test_parallel_trials_run_on_the_workers_started_while_the_parent_run_opened(mlflow_store, write_sweep,
+                                                                                 started_workers):
     result = run_sweep(write_sweep(FOUR, final_test=False), SweepOptions(jobs=2))
-    [workers] = started
+    [workers] = started_workers
     assert len(workers.pids) == 2 and not workers.is_alive()
     assert {int(t.worker.rsplit(":", 1)[1]) for t in result.trials} <= set(workers.pids)
     assert [t.status for t in result.trials] == ["FINISHED"] * 4
 
 
-def test_ctrl_c_while_the_workers_start_leaves_no_worker_process_behind(mlflow_store, write_sweep, monkeypatch):
+def test_ctrl_c_while_the_workers_start_leaves_no_worker_process_behind(mlflow_store, write_sweep, started_workers,
+                                                                       monkeypatch):
     import os
 
     from train import sweep as sweep_module
-    from train import sweep_exec
-
-    started = []
-
-    def recording(n_jobs):
-        started.append(sweep_exec.start_workers(n_jobs))
-        return started[-1]
 
     def interrupted_while_opening(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sweep_module, "start_workers", recording)
     monkeypatch.setattr(sweep_module, "start_parent", interrupted_while_opening)
     with pytest.raises(KeyboardInterrupt):
         run_sweep(write_sweep(FOUR, final_test=False), SweepOptions(jobs=2))
-    [workers] = started
+    [workers] = started_workers
     assert len(workers.pids) == 2 and not workers.is_alive()
     for pid in workers.pids:  # ended and reaped, not left waiting for work after the sweep returned
         with pytest.raises(ProcessLookupError):
