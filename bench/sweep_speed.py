@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -117,12 +118,12 @@ def markdown(result: dict[str, Any]) -> str:
         "|---|" + "---:|" * (len(rounds) + 1),
     ]
     for name in names:
-        walls = " | ".join(str(r["measurements"][name]["wall_s"]) for r in rounds)
+        walls = " | ".join(str(r["measurements"].get(name, {}).get("wall_s", "-")) for r in rounds)
         lines.append(f"| {name} | {walls} | {rounds[0]['measurements'][name]['trials']} |")
     lines += ["", "| ratio | " + " | ".join(f"round {i + 1}" for i in range(len(rounds))) + " | median | target |",
               "|---|" + "---:|" * (len(rounds) + 2)]
     for name, row in result["ratios"].items():
-        per_round = " | ".join(f"{v}x" for v in row["rounds"])
+        per_round = " | ".join(f"{v}x" for v in row["rounds"]) + " | -" * (len(rounds) - len(row["rounds"]))
         lines.append(f"| {name} | {per_round} | {row['value']}x | {row.get('target', '-')} |")
     lines += ["", "`8 trials jobs=*`: configs/sweeps/bench/20ng_8trials.yaml (feature cache off). "
               "`model-only *`: configs/sweeps/bench/20ng_model_only.yaml (4 values of C of a linear SVM on the "
@@ -140,9 +141,9 @@ def save(result: dict[str, Any]) -> None:
     (RESULTS / "sweeps.md").write_text(markdown(result), encoding="utf-8")
 
 
-def one_round(root: Path, reference_too: bool) -> dict[str, Any]:
-    """Every measurement once, one after the other (the ratios of a round compare neighbouring runs)."""
-    m: dict[str, Any] = {}
+def one_round(root: Path, reference_too: bool, m: dict[str, Any], measured: Callable[[], None]) -> None:
+    """Every measurement once into `m`, one after the other (the ratios of a round compare neighbouring runs);
+    `measured()` after each, so what is measured so far survives an interrupted run."""
     for index, (name, sweep, jobs, cache) in enumerate([
         ("8 trials jobs=1", EIGHT, 1, None),
         ("8 trials jobs=2", EIGHT, 2, None),
@@ -154,11 +155,12 @@ def one_round(root: Path, reference_too: bool) -> dict[str, Any]:
         folder.mkdir()
         m[name] = run_sweep(sweep, jobs, cache, folder)
         print(f"{name:24s} {m[name]['wall_s']:8.1f} s", flush=True)
+        measured()
     if reference_too:
         for jobs in (1, 2):
             m[f"sklearn reference jobs={jobs}"] = reference(EIGHT, jobs)
             print(f"sklearn reference jobs={jobs} {m[f'sklearn reference jobs={jobs}']['wall_s']:8.1f} s", flush=True)
-    return {"measurements": m}
+            measured()
 
 
 RATIOS = [  # name, numerator, denominator, target
@@ -171,12 +173,13 @@ RATIOS = [  # name, numerator, denominator, target
 
 
 def ratios(rounds: list[dict[str, Any]]) -> dict[str, Any]:
-    """Each ratio per round and the median of the rounds."""
+    """Each ratio per round that has both of its measurements, and the median of those rounds."""
     out: dict[str, Any] = {}
     for name, top, bottom, target in RATIOS:
-        if top not in rounds[0]["measurements"] or bottom not in rounds[0]["measurements"]:
+        values = [round(r["measurements"][top]["wall_s"] / r["measurements"][bottom]["wall_s"], 2)
+                  for r in rounds if top in r["measurements"] and bottom in r["measurements"]]
+        if not values:
             continue
-        values = [round(r["measurements"][top]["wall_s"] / r["measurements"][bottom]["wall_s"], 2) for r in rounds]
         out[name] = {"value": round(statistics.median(values), 2), "rounds": values}
         if target:
             out[name]["target"] = target
@@ -193,10 +196,15 @@ def main() -> None:
     result: dict[str, Any] = {"machine": machine(), "rounds": [], "ratios": {}}
     for number in range(max(1, args.rounds)):
         print(f"round {number + 1}", flush=True)
+        measurements: dict[str, Any] = {}
+        result["rounds"].append({"measurements": measurements})
+
+        def measured() -> None:
+            result["ratios"] = ratios(result["rounds"])
+            save(result)
+
         with tempfile.TemporaryDirectory(prefix="secnews-bench-sweeps-") as tmp:
-            result["rounds"].append(one_round(Path(tmp), not args.no_reference))
-        result["ratios"] = ratios(result["rounds"])
-        save(result)  # what is measured so far survives an interrupted run
+            one_round(Path(tmp), not args.no_reference, measurements, measured)
     for name, row in result["ratios"].items():
         print(f"{name}: {row['value']}x per round {row['rounds']}"
               + (f" (target {row['target']})" if "target" in row else ""))
