@@ -100,7 +100,7 @@ def make_job(sweep: Sweep, trial: Trial, parent_id: str, uri: str, options: Swee
     raw = copy.deepcopy(sweep.base_raw)
     tags = {**config.tracking.tags, **_child_tags(sweep, parent_id, "trial", trial.number, digest),
             JOB_TAG: job.job_id, PARAMS_TAG: json.dumps(trial.params)[:5000]}
-    log_model = sweep.spec.log_trial_models or (sweep.spec.select_on == "test" and bool(options.register_best))
+    log_model = _trials_log_models(sweep, options)
     for key, value in {**sweep.spec.fixed, **trial.params}.items():
         set_key(raw, key, value)
     for key, value in {"tracking.uri": uri, "tracking.run_name": trial_name(sweep, trial.params),
@@ -108,6 +108,11 @@ def make_job(sweep: Sweep, trial: Trial, parent_id: str, uri: str, options: Swee
         set_key(raw, key, value)
     job.raw = interpolate(raw)  # ${VARS} are read here, on the submitting machine, not on each worker
     return job
+
+
+def _trials_log_models(sweep: Sweep, options: SweepOptions) -> bool:
+    """Whether trials save their models: when the sweep asks, or when the winner chosen on test is registered."""
+    return sweep.spec.log_trial_models or (sweep.spec.select_on == "test" and bool(options.register_best))
 
 
 def param_key(key: str) -> str:
@@ -241,7 +246,7 @@ def run_sweep(path: str | Path, options: SweepOptions | None = None) -> SweepRes
 
     # Ctrl-C and SIGTERM raise in the main thread from here on (also while the parent run opens and the workers
     # start); a second one ends the sweep's runs KILLED at once
-    with signals.guard(end_runs=end_runs), _loky_workers(options) as workers:
+    with signals.guard(end_runs=end_runs), _loky_workers(sweep, options) as workers:
         try:
             parent.append(start_parent(sweep, uri, options, len(grid) if grid is not None else None))
             if workers is not None:
@@ -261,17 +266,22 @@ def run_sweep(path: str | Path, options: SweepOptions | None = None) -> SweepRes
 
 
 @contextmanager
-def _loky_workers(options: SweepOptions) -> Iterator[StartingWorkers | None]:
+def _loky_workers(sweep: Sweep, options: SweepOptions) -> Iterator[StartingWorkers | None]:
     """The loky workers of a parallel sweep, started at once and stopped when the sweep ends, however it ends.
 
     Stopped here, not at interpreter exit: an interrupt while they were still starting (or joblib restarting its
     pool after an aborted batch) otherwise left worker processes behind, idle forever, after `secnews` exited."""
-    workers = start_workers(options.jobs) if options.backend == "loky" and options.jobs > 1 else None
+    # trials that save (or, scored on test, size) a model also import the model-saving libraries in advance
+    models = _trials_log_models(sweep, options) or sweep.evaluate_on == "test"
+    workers = start_workers(options.jobs, models) if options.backend == "loky" and options.jobs > 1 else None
     try:
         yield workers
-    finally:
+    except BaseException:
         if workers is not None:
-            stop_workers(workers)
+            stop_workers(workers, kill=True)
+        raise
+    if workers is not None:
+        stop_workers(workers, kill=False)
 
 
 def _run(sweep: Sweep, uri: str, parent_id: str, grid: list[Trial] | None, options: SweepOptions) -> SweepResult:

@@ -127,12 +127,13 @@ def dask_client(scheduler: str | None, workers: int) -> Iterator[Any]:
         yield client
 
 
-def _prepare_worker() -> int:
-    """Import the training stack in a loky worker (what its first trial would otherwise import)."""
+def _prepare_worker(models: bool) -> int:
+    """Import the training stack in a loky worker (what its first trial would otherwise import); the model-saving
+    libraries only when trials save models."""
     import train.runner  # noqa: F401
     from train.background_run import import_all
 
-    import_all()
+    import_all(models)
     return os.getpid()
 
 
@@ -140,9 +141,9 @@ class StartingWorkers(threading.Thread):
     """Starts `n_jobs` loky workers and imports the training stack in them, while the parent validates the sweep
     and opens its run (a worker's first trial would otherwise pay those seconds); `pids` are the workers."""
 
-    def __init__(self, n_jobs: int) -> None:
+    def __init__(self, n_jobs: int, models: bool) -> None:
         super().__init__(name="secnews-start-workers", daemon=True)
-        self.n_jobs = n_jobs
+        self.n_jobs, self.models = n_jobs, models
         self.pids: list[int] = []
 
     def run(self) -> None:
@@ -150,28 +151,31 @@ class StartingWorkers(threading.Thread):
 
         try:
             with parallel_config(backend="loky", n_jobs=self.n_jobs):
-                self.pids = Parallel()(delayed(_prepare_worker)() for _ in range(self.n_jobs))
+                self.pids = Parallel()(delayed(_prepare_worker)(self.models) for _ in range(self.n_jobs))
         except Exception:  # noqa: BLE001 - the trials themselves report what is wrong with the workers
             return
 
 
-def start_workers(n_jobs: int) -> StartingWorkers:
-    """Start the loky workers in the background; join the returned thread before dispatching trials."""
-    starting = StartingWorkers(n_jobs)
+def start_workers(n_jobs: int, models: bool = True) -> StartingWorkers:
+    """Start the loky workers in the background (`models`: the trials save models); join the returned thread
+    before dispatching trials."""
+    starting = StartingWorkers(n_jobs, models)
     starting.start()
     return starting
 
 
-def stop_workers(starting: StartingWorkers, wait_s: float = 60.0) -> None:
+def stop_workers(starting: StartingWorkers, kill: bool, wait_s: float = 60.0) -> None:
     """End the loky worker processes now: wait for them to finish starting (a worker spawned after the pool was
-    shut down would wait for work forever), then shut joblib's reusable pool down, killing what is still running."""
+    shut down would wait for work forever), then shut joblib's reusable pool down; `kill` (an interrupted sweep)
+    kills trials still running, else the idle workers exit cleanly (a killed pool leaves semaphores for Python's
+    resource tracker to warn about at exit)."""
     from joblib.externals.loky import reusable_executor
 
     starting.join(timeout=wait_s)
     with reusable_executor._executor_lock:  # joblib's one pool per process; None when never started
         pool = reusable_executor._executor
         if pool is not None:
-            pool.shutdown(wait=True, kill_workers=True)
+            pool.shutdown(wait=True, kill_workers=kill)
 
 
 def run_parallel(jobs: list[TrialJob], n_jobs: int, backend: str,

@@ -229,8 +229,8 @@ def started_workers(monkeypatch):
 
     started = []
 
-    def recording(n_jobs):
-        started.append(sweep_exec.start_workers(n_jobs))
+    def recording(n_jobs, models=True):
+        started.append(sweep_exec.start_workers(n_jobs, models))
         return started[-1]
 
     monkeypatch.setattr(sweep_module, "start_workers", recording)
@@ -243,8 +243,16 @@ def test_parallel_trials_run_on_the_workers_started_while_the_parent_run_opened(
     result = run_sweep(write_sweep(FOUR, final_test=False), SweepOptions(jobs=2))
     [workers] = started_workers
     assert len(workers.pids) == 2 and not workers.is_alive()
+    assert not workers.models  # trials scored on dev that save no model: no skops/pyfunc imports in advance
     assert {int(t.worker.rsplit(":", 1)[1]) for t in result.trials} <= set(workers.pids)
     assert [t.status for t in result.trials] == ["FINISHED"] * 4
+
+
+@pytest.mark.slow
+def test_a_parallel_sweep_ends_its_workers_cleanly_without_warnings(write_sweep, run_script):
+    result = run_script("sweep", write_sweep(FOUR, final_test=False), "--jobs", "2")
+    assert result.code == 0, result.stderr
+    assert "leaked semaphore" not in result.stderr and "Traceback" not in result.stderr
 
 
 def test_ctrl_c_while_the_workers_start_leaves_no_worker_process_behind(mlflow_store, write_sweep, started_workers,
