@@ -13,22 +13,25 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-# What tracking and model logging import later in the run; skops alone walks every scikit-learn module.
-WARM_MODULES = ("mlflow", "mlflow.store.tracking.sqlalchemy_store", "mlflow.models", "mlflow.pyfunc",
-                "mlflow.sklearn", "skops.io", "train.flavor")
+# What tracking imports later in the run, and what saving (or sizing) a model adds: 0.8 s more, skops alone walks
+# every scikit-learn module, so a run that saves no model (a sweep trial) does not import them in advance.
+TRACKING_MODULES = ("mlflow", "mlflow.store.tracking.sqlalchemy_store")
+MODEL_MODULES = ("mlflow.models", "mlflow.pyfunc", "mlflow.sklearn", "skops.io", "train.flavor")
+WARM_MODULES = (*TRACKING_MODULES, *MODEL_MODULES)
 _warming: threading.Thread | None = None
 _opening: list[threading.Thread] = []  # threads opening runs right now
 
 
-def warm_up() -> None:
-    """Start importing the tracking and model-saving libraries in a daemon thread (once per process).
+def warm_up(models: bool = True) -> None:
+    """Start importing the tracking (and, with `models`, the model-saving) libraries in a daemon thread (once per
+    process).
 
     Call it after the main thread has imported what it needs itself (data loading, estimators), so the two
     threads do not import the same modules at the same time.
     """
     global _warming
     if _warming is None:
-        _warming = threading.Thread(target=import_all, name="secnews-warm-up", daemon=True)
+        _warming = threading.Thread(target=import_all, args=(models,), name="secnews-warm-up", daemon=True)
         _warming.start()
 
 
@@ -40,11 +43,12 @@ def settle() -> None:
             thread.join()
 
 
-def import_all() -> None:
-    """Import WARM_MODULES (stopping at the first that fails: its real import later reports the problem)."""
+def import_all(models: bool = True) -> None:
+    """Import TRACKING_MODULES and, with `models`, MODEL_MODULES (stopping at the first that fails: its real import
+    later reports the problem)."""
     from importlib import import_module
 
-    for name in WARM_MODULES:
+    for name in WARM_MODULES if models else TRACKING_MODULES:
         try:
             import_module(name)
         except Exception:  # noqa: BLE001 - the real import later reports the problem where it matters

@@ -248,7 +248,8 @@ def run_training(config: Config, reporter: Reporter | None = None,
     with reporter.stage("load"):
         raw = read_raw(config.data, config.task_component)
     if not helper:
-        background_run.warm_up()  # MLflow and skops import in a thread while the data is validated and fitted
+        # MLflow (and skops, when a model is saved or sized) import in a thread while the data is validated and fitted
+        background_run.warm_up(models=config.tracking.log_model or evaluate_on == "test")
     with reporter.stage("validate"):
         data = prepare(config.data, config.task_component, config.seed, raw)
     for message in data.warnings:

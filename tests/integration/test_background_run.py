@@ -121,3 +121,14 @@ def test_first_logs_failing_in_the_helper_reach_the_trainer_and_fail_the_run(mlf
     assert stored.info.status == "FAILED"
     assert "bad!name" in stored.data.tags["error"]
     assert stored.data.metrics == {}
+
+
+@pytest.mark.parametrize(("models", "expected"), [(False, False), (True, True)])
+def test_model_saving_libraries_are_imported_in_advance_only_when_a_model_will_be_saved(models, expected):
+    import subprocess
+    import sys
+
+    code = (f"import sys; from train.background_run import import_all; import_all({models}); "
+            "print('mlflow.store.tracking.sqlalchemy_store' in sys.modules, 'skops.io' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["True", str(expected)]
