@@ -22,6 +22,11 @@ _warming: threading.Thread | None = None
 _opening: list[threading.Thread] = []  # threads opening runs right now
 
 
+def models_needed(log_model: bool, evaluate_on: str) -> bool:
+    """Whether a run uses the model-saving libraries: it saves its model, or (scored on test) reports its size."""
+    return log_model or evaluate_on == "test"
+
+
 def warm_up(models: bool = True) -> None:
     """Start importing the tracking (and, with `models`, the model-saving) libraries in a daemon thread (once per
     process).

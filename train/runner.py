@@ -249,7 +249,7 @@ def run_training(config: Config, reporter: Reporter | None = None,
         raw = read_raw(config.data, config.task_component)
     if not helper:
         # MLflow (and skops, when a model is saved or sized) import in a thread while the data is validated and fitted
-        background_run.warm_up(models=config.tracking.log_model or evaluate_on == "test")
+        background_run.warm_up(models=background_run.models_needed(config.tracking.log_model, evaluate_on))
     with reporter.stage("validate"):
         data = prepare(config.data, config.task_component, config.seed, raw)
     for message in data.warnings:

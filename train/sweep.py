@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import ConfigError
-from train import naming, signals
+from train import background_run, naming, signals
 from train.config import interpolate
 from train.overrides import parse_path
 from train.sweep_exec import (
@@ -271,8 +271,7 @@ def _loky_workers(sweep: Sweep, options: SweepOptions) -> Iterator[StartingWorke
 
     Stopped here, not at interpreter exit: an interrupt while they were still starting (or joblib restarting its
     pool after an aborted batch) otherwise left worker processes behind, idle forever, after `secnews` exited."""
-    # trials that save (or, scored on test, size) a model also import the model-saving libraries in advance
-    models = _trials_log_models(sweep, options) or sweep.evaluate_on == "test"
+    models = background_run.models_needed(_trials_log_models(sweep, options), sweep.evaluate_on)
     workers = start_workers(options.jobs, models) if options.backend == "loky" and options.jobs > 1 else None
     try:
         yield workers
