@@ -237,6 +237,7 @@ def run_training(config: Config, reporter: Reporter | None = None,
     from train import tracking
 
     reporter = reporter or SilentReporter()
+    tracking.silence_mlflow_hints()  # here, before any thread logs (see there)
     if config.training.streaming:
         from train.streaming import run_streaming
 

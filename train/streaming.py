@@ -277,7 +277,7 @@ def _log_datasets(config: Config, plan: StreamPlan) -> None:
     schema = Schema([ColSpec("string", c) for c in (*plan.columns.text, plan.columns.label)])
     for split in ("train", "test"):
         with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="The specified dataset source can be interpreted")
+            tracking.silence_mlflow_hints()
             source = resolve_dataset_source(tracking.dataset_source(plan.sources[split].split(" (")[0]))
         dataset = MetaDataset(source, name=f"{config.experiment_name}-{split}", digest=plan.digests[split],
                               schema=schema)

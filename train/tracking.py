@@ -201,8 +201,7 @@ def log_dataset(frame: Any, name: str, source: str, digest: str, targets: str, c
     import mlflow
 
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="The specified dataset source can be interpreted")
-        warnings.filterwarnings("ignore", message="Hint: Inferred schema contains integer")
+        silence_mlflow_hints()
         dataset = mlflow.data.from_pandas(frame, source=dataset_source(source), name=name, targets=targets,
                                           digest=digest)
         # MLflow infers the schema from every cell of every column (seconds on a 10k-row table); the column
@@ -251,6 +250,20 @@ def dataset_source(source: str) -> Any:
     while not path.exists() and path != path.parent:
         path = path.parent
     return str(path)
+
+
+MLFLOW_HINTS = ("The specified dataset source can be interpreted", "Hint: Inferred schema contains integer")
+
+
+def silence_mlflow_hints() -> None:
+    """Hide MLflow's hints about dataset sources and integer columns (about MLflow's own inference, not the
+    user's data). A run calls it in its main thread before its background thread starts: `catch_warnings` is not
+    thread-safe, and a filter set only inside that thread's block was undone when the main thread left a block
+    of its own (scikit-learn opens many), so the hint was printed now and then."""
+    import warnings
+
+    for message in MLFLOW_HINTS:
+        warnings.filterwarnings("ignore", message=message)
 
 
 def quiet_mlflow() -> None:

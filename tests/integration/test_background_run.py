@@ -132,3 +132,28 @@ def test_model_saving_libraries_are_imported_in_advance_only_when_a_model_will_b
             "print('mlflow.store.tracking.sqlalchemy_store' in sys.modules, 'skops.io' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["True", str(expected)]
+
+
+def test_mlflow_hints_are_silenced_in_the_main_thread_before_the_run_opens_in_the_background(
+        mlflow_store, write_topic_csv, write_config, make_config, monkeypatch):
+    # a filter set only inside the background thread's catch_warnings block was undone by the main thread's own
+    # blocks now and then, and MLflow's integer-column hint reached the terminal
+    import warnings
+
+    from train import background_run, tracking
+    from train.config import load_config
+    from train.runner import run_training
+
+    ignored_when_opening = []
+    real = background_run.background_run
+
+    def recording(*args, **kwargs):
+        ignored_when_opening.extend(f[1].pattern for f in warnings.filters if f[0] == "ignore" and f[1] is not None)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(background_run, "background_run", recording)
+    write_topic_csv(per_class=14)
+    config = write_config(make_config(tracking={"log_model": False}))
+    with warnings.catch_warnings():  # the filters the run adds end with this test
+        run_training(load_config(config))
+    assert all(any(pattern.startswith(hint) for pattern in ignored_when_opening) for hint in tracking.MLFLOW_HINTS)
