@@ -237,7 +237,7 @@ def run_training(config: Config, reporter: Reporter | None = None,
     from train import tracking
 
     reporter = reporter or SilentReporter()
-    tracking.silence_mlflow_hints()  # here, before any thread logs (see there)
+    tracking.silence_mlflow_hints()  # in this thread, before the background run logs (catch_warnings races)
     if config.training.streaming:
         from train.streaming import run_streaming
 
