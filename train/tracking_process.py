@@ -37,10 +37,14 @@ class TrackingProcessError(RuntimeError):
 
 def wanted(nested: bool = False) -> bool:
     """Whether a run started here should live in a helper process: only for a top-level run in the main thread
-    of a process that has not imported MLflow yet (a test session or a sweep worker already paid for it).
-    SECNEWS_TRACKING=thread keeps tracking in a thread of this process."""
+    of a process that has not imported MLflow yet (a test session or a sweep worker already paid for it) and that
+    no process pool started. A pool's worker keeps tracking in a thread: the pool already spreads the work over the
+    cores, and a loky worker cannot spawn the helper at all (its start method, 'loky', is unknown to the fresh
+    interpreter, which dies, and the run failed with BrokenPipeError — in a sweep worker that loky restarted
+    after a trial grew its memory, or in a user's own joblib loop). SECNEWS_TRACKING=thread keeps tracking in a
+    thread of this process."""
     return (not nested and "mlflow" not in sys.modules and os.environ.get("SECNEWS_TRACKING") != "thread"
-            and threading.current_thread() is threading.main_thread())
+            and threading.current_thread() is threading.main_thread() and multiprocessing.parent_process() is None)
 
 
 # What the helper imports while it waits for its run: what unpickling the data frames and the fitted pipeline

@@ -157,3 +157,29 @@ def test_mlflow_hints_are_silenced_in_the_main_thread_before_the_run_opens_in_th
     with warnings.catch_warnings():  # the filters the run adds end with this test
         run_training(load_config(config))
     assert all(any(pattern.startswith(hint) for pattern in ignored_when_opening) for hint in tracking.MLFLOW_HINTS)
+
+
+def _train_in_a_pool_worker(config_path: str) -> tuple[bool, bool, str]:
+    """Run in a fresh loky worker: whether MLflow was imported before, whether the helper was wanted, the run id."""
+    import sys
+
+    from train import tracking_process
+    from train.config import load_config
+    from train.runner import run_training
+
+    had_mlflow, helper = "mlflow" in sys.modules, tracking_process.wanted()
+    return had_mlflow, helper, run_training(load_config(config_path)).run_id
+
+
+def test_a_run_in_a_fresh_pool_worker_tracks_in_a_thread_and_finishes(mlflow_store, write_topic_csv, write_config,
+                                                                      make_config):
+    # a loky worker cannot spawn the helper process (the fresh interpreter dies on the start method 'loky'): such
+    # runs failed with BrokenPipeError — a sweep's trials after loky restarted a worker whose memory had grown
+    from joblib.externals.loky import ProcessPoolExecutor
+
+    write_topic_csv(per_class=14)
+    config = write_config(make_config(tracking={"log_model": False}))
+    with ProcessPoolExecutor(max_workers=1) as pool:  # not the reusable executor: a worker no test has used
+        had_mlflow, helper, run_id = pool.submit(_train_in_a_pool_worker, str(config)).result(timeout=300)
+    assert not had_mlflow and not helper
+    assert mlflow_store.client.get_run(run_id).info.status == "FINISHED"
