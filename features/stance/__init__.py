@@ -1,3 +1,3 @@
 """Stance features over (claim, body) pairs; importing the package registers the pair builders."""
 
-from features.stance import evidence, lexicon, relatedness, similarity, style  # noqa: F401  (registration)
+from features.stance import evidence, lexicon, relatedness, sentence_stance, similarity, style  # noqa: F401  (registration)

@@ -65,6 +65,12 @@ EVIDENCE_NAMES = (
 )
 
 
+def in_negation_scope(tokens: list[str]) -> list[bool]:
+    """Whether each token has a negation within NEGATION_SCOPE tokens before it."""
+    negations = [k for k, token in enumerate(tokens) if token in NEGATION_WORDS]
+    return [any(0 < k - n <= NEGATION_SCOPE for n in negations) for k in range(len(tokens))]
+
+
 def phrase_hits(tokens: list[str]) -> int:
     """Occurrences of the refuting phrases ("not true", "no evidence", "turned out"...)."""
     joined = " " + " ".join(tokens) + " "
@@ -85,9 +91,7 @@ class Sentence:
     def read(cls, text: str) -> Sentence:
         tokens = tokenize(text)
         stems = [stem(t) for t in tokens]
-        negation_at = [k for k, t in enumerate(tokens) if t in NEGATION_WORDS]
-        negated = {stems[k] for k in range(len(tokens))
-                   if any(0 < k - n <= NEGATION_SCOPE for n in negation_at)}
+        negated = {stems[k] for k, in_scope in enumerate(in_negation_scope(tokens)) if in_scope}
         cues = {family: float(sum(t in words for t in tokens)) for family, words in CUE_FAMILIES.items()}
         cues["refuting_phrase"] = float(phrase_hits(tokens))
         cues["question"] = float("?" in text)

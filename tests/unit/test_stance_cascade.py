@@ -14,13 +14,13 @@ from stance_examples import BODIES, pair_frame
 from core.errors import ConfigError
 from core.tasks import TASKS
 from features.data import Prepared
+from features.stance.stories import story_groups
 from features.union import build_features, dense_layout, parse_specs
 from train.config import parse_config
 from train.estimators import ModelSpec, build_model, check_params
 from train.runner import group_argument
 from train.safe_load import allowed_types
 from train.tasks.stance.cascade import CascadeStanceClassifier
-from train.tasks.stance.stories import story_groups
 
 SPECS = [{"name": "body_style", "min_df": 0.3}, {"name": "pair_relatedness"}, {"name": "pair_lexicon"}]
 COLUMNS = ["headline", "body"]

@@ -189,8 +189,8 @@ def test_the_dev_split_keeps_each_body_on_one_side() -> None:
 
 def test_with_the_stance_task_the_dev_split_keeps_each_story_on_one_side() -> None:
     """A claim related to bodies on both sides would let the dev part score claims the fit has seen."""
+    from features.stance.stories import story_groups
     from train.tasks import get_task
-    from train.tasks.stance.stories import story_groups
 
     rows = []
     for story in range(12):  # each story: one claim related to three bodies, plus an unrelated pair elsewhere

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from train.tasks.stance.stories import story_groups
+from features.stance.stories import story_groups
 
 
 def test_bodies_sharing_a_related_claim_are_one_story() -> None:
