@@ -1,5 +1,6 @@
-"""The cascaded stance model through the real runner: the demo stance config with `stance_cascade`, its inner folds
-kept whole by the split's group column, logged and loaded back as a secnews model."""
+"""The cascaded stance model through the real runner: the demo stance config with `stance_cascade` and the
+cross-fitted `sentence_stance` block, its inner folds kept whole by the split's group column, logged and loaded
+back as a secnews model."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ def test_the_cascade_trains_through_the_runner_and_predicts_the_argmax_of_its_pr
     config = yaml.safe_load((REPO / "configs" / "stance" / "demo.yaml").read_text())
     config["model"] = {"name": "stance_cascade", "params": {"stage1_features": ["pair_relatedness"], "hgb_iter": 15,
                                                             "decision_folds": 3}}
+    config["features"].append({"name": "sentence_stance"})  # labels reach a builder's fit through the runner
     config["eval"] = {"dev_split": False}
     path = tmp_path / "cascade.yaml"
     path.write_text(yaml.safe_dump(config))
