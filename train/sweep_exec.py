@@ -7,6 +7,7 @@ import os
 import threading
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -178,6 +179,16 @@ def stop_workers(starting: StartingWorkers, kill: bool, wait_s: float = 60.0) ->
             pool.shutdown(wait=True, kill_workers=kill)
 
 
+LOKY_RESTART_WARNING = "A worker stopped while some jobs were given to the executor"
+
+
+def quiet_loky_restarts() -> None:
+    """Hide loky's warning that it replaced a worker: it replaces, by design, a worker whose memory grew by more
+    than 300 MB during a task (any trial on a data set of some size), and the warning's "memory leak" guess sent
+    users hunting; a worker that dies fails its trial with the error instead."""
+    warnings.filterwarnings("ignore", message=LOKY_RESTART_WARNING, category=UserWarning)
+
+
 def run_parallel(jobs: list[TrialJob], n_jobs: int, backend: str,
                  on_result: Callable[[TrialResult], None]) -> list[TrialResult]:
     """Run trial jobs with joblib (`loky` processes, or the `dask` backend of the active Dask client)."""
@@ -185,6 +196,8 @@ def run_parallel(jobs: list[TrialJob], n_jobs: int, backend: str,
 
     if not jobs:
         return []
+    if backend == "loky":
+        quiet_loky_restarts()
     results = []
     with parallel_config(backend=backend, n_jobs=n_jobs if backend == "loky" else -1):
         for result in Parallel(return_as="generator_unordered")(delayed(execute_trial)(job) for job in jobs):
