@@ -20,11 +20,11 @@ from sklearn.model_selection import GroupKFold
 from features.builders import BUILDERS
 from features.stance.base import PairSpec, PairTransformer, pair_columns, training_texts
 from features.stance.evidence import in_negation_scope
+from features.stance.labels import RELATED as STANCES
+from features.stance.labels import STANCE_LABELS, UNRELATED
 from features.stance.stories import story_groups
 from features.stance.text import IdfMixin, all_stems, content_stems, split_sentences, stem, tokenize
 
-STANCES = ("agree", "disagree", "discuss")  # the related FNC-1 labels the sentences are labelled with
-UNRELATED = "unrelated"
 AGGREGATES = ("max", "mean", "best")
 CLAIM_TOKEN = "CLAIMWORD"  # a body word whose stem is one of the claim's: what matters is that it is the claim's
 NEGATED = "not_"
@@ -84,9 +84,9 @@ class SentenceStanceFeatures(IdfMixin, PairTransformer):
         if y is None:
             raise ValueError(f"{type(self).__name__} learns from the stance labels: fit it with y")
         labels = np.asarray(y, dtype=object)
-        unknown = sorted(set(labels) - {*STANCES, UNRELATED}, key=str)
+        unknown = sorted(set(labels) - set(STANCE_LABELS), key=str)
         if unknown:
-            raise ValueError(f"{type(self).__name__} expects the labels {', '.join((*STANCES, UNRELATED))}; "
+            raise ValueError(f"{type(self).__name__} expects the labels {', '.join(STANCE_LABELS)}; "
                              f"got {', '.join(map(str, unknown))}")
         self._fit_idf(all_stems(text) for text in training_texts(X))
         self.n_features_in_ = 2

@@ -13,6 +13,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from features.stance.labels import UNRELATED
 from train.estimators import TREE_TYPES, register_estimator
 from train.tasks.stance.blend import BlendedStage
 from train.tasks.stance.decisions import (
@@ -22,7 +23,6 @@ from train.tasks.stance.decisions import (
     fit_platt,
     group_folds,
 )
-from train.tasks.stance.labels import UNRELATED
 from train.tasks.stance.layout import DenseThenSparseInput, block_columns, dense_and_rest
 from train.tasks.stance.two_stage import check_stance_model_config
 

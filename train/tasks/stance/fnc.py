@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from train.tasks.stance.labels import RELATED
+from features.stance.labels import RELATED
 
 
 def fnc_score(y_true: Any, y_pred: Any) -> tuple[float, float]:

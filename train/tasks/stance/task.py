@@ -11,10 +11,10 @@ from core.errors import DataError
 from core.registry import Spec
 from core.tasks import TASKS, ColumnRoles, ReadFile
 from features.stance.analysis import write_stance_error_analysis
+from features.stance.labels import STANCE_LABELS, UNRELATED
 from features.stance.stories import story_groups
 from train.tasks.base import SingleLabelTask
 from train.tasks.stance.fnc import fnc_metrics
-from train.tasks.stance.labels import STANCE_LABELS, UNRELATED
 
 
 @TASKS.register("stance", Spec, "claim/headline vs. article body: agree, disagree, discuss, unrelated")

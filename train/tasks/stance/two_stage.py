@@ -21,9 +21,9 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
+from features.stance.labels import UNRELATED
 from train.estimators import TREE_TYPES, register_estimator
 from train.tasks.stance.blend import ONE_THREAD
-from train.tasks.stance.labels import UNRELATED
 from train.tasks.stance.layout import DenseThenSparseInput, block_columns, dense_and_rest
 
 
