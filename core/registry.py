@@ -38,7 +38,8 @@ class Entry(Generic[T]):
     `trusted_types` are the non-default types its fitted objects may hold (the safe model loader accepts exactly
     these); `defaults` are constructor arguments secnews sets unless the config does; `dense_output` marks feature
     builders that emit a small dense block; `dense_input` marks estimators whose fit rejects sparse matrices;
-    `check_config` returns the config lines a whole config breaks by using this component (cross-section rules).
+    `check_config` returns the config lines a whole config breaks by using this component (cross-section rules;
+    estimators and feature builders).
     """
 
     name: str

@@ -16,7 +16,7 @@ from core.errors import ConfigError
 from core.registry import Spec
 from core.schema import error_lines, format_path
 from core.tasks import Task
-from features.builders import BlockSpec
+from features.builders import BUILDERS, BlockSpec
 from features.union import parse_specs
 from train.estimators import ESTIMATORS, ModelSpec
 from train.overrides import apply_overrides, load_yaml
@@ -181,6 +181,10 @@ def _check_cross_fields(config: Config) -> None:
             lines.append(
                 f"features[{i}].columns: {', '.join(missing)} not among data.text_columns ({', '.join(text)})"
             )
+    for name in dict.fromkeys(spec.name for spec in config.feature_specs):
+        builder_check = BUILDERS.get(name, "features").check_config
+        if builder_check is not None:
+            lines.extend(builder_check(config))
     lines.extend(task.check_columns(text))
     if config.data.multi_label and not task.multi_label:
         lines.append(f"data.multi_label: the {task.name} task is single-label")

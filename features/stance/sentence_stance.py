@@ -160,8 +160,16 @@ class SentenceStanceSpec(PairSpec):
     min_df: int = Field(3, ge=1, description="sentences a word or bigram must occur in")
 
 
+def check_stance_task(config: Any) -> list[str]:
+    """The builder learns from stance labels, so only a stance config can use it (a config-wide rule)."""
+    if config.task == "stance":
+        return []
+    return [f"features[{i}].name: sentence_stance learns from the stance labels; use it with task: stance"
+            for i, spec in enumerate(config.feature_specs) if spec.name == "sentence_stance"]
+
+
 @BUILDERS.register("sentence_stance", SentenceStanceSpec,
                    "stance probabilities of the claim-aligned sentences, cross-fitted sentence classifier (dense)",
-                   (SentenceStanceFeatures,), dense_output=True)
+                   (SentenceStanceFeatures,), dense_output=True, check_config=check_stance_task)
 def build_sentence_stance(spec: SentenceStanceSpec, seed: int) -> SentenceStanceFeatures:
     return SentenceStanceFeatures(spec.top_sentences, spec.folds, spec.C, spec.min_df)

@@ -131,6 +131,13 @@ def _(tmp):
                              "got [3, 1]")
 
 
+@case(TRAIN_CASES, "config: a stance-label builder in a topic config")
+def _(tmp):
+    path = tiny(tmp, features=[{"name": "tfidf_word"}, {"name": "sentence_stance"}])
+    return ["train", path], (f"error: {path}: features[1].name: sentence_stance learns from the stance labels; "
+                             "use it with task: stance")
+
+
 @case(TRAIN_CASES, "config: seed is text")
 def _(tmp):
     path = tiny(tmp, seed="abc")
