@@ -15,7 +15,6 @@ from train.safe_load import allowed_types
 from train.tasks.stance.cascade import CascadeStanceClassifier
 
 COLUMNS = ["headline", "body"]
-B1_CLAIMS = ("Ransomware attack hits Talmir port", "Crimson Lattice behind port ransomware", "Port attack was a hoax")
 
 
 def features(**params: object) -> SentenceStanceFeatures:
